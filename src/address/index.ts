@@ -1,0 +1,9 @@
+export {
+  NULL_SENDER,
+  addressForLookup,
+  cleanAddress,
+  cleanDomain,
+  isNullSender,
+  sameAddress,
+  splitAddress,
+} from './address.js';

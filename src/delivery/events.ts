@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events';
+
+import type { AbortReason } from './abort-reason.js';
+import type { MsgMetadata, SmtpReply } from './types.js';
+
+/** Outcome of one RCPT TO. */
+export type RcptStatus = 'accepted' | 'rejected' | 'duplicate';
+
+/**
+ * One step of a delivery. The store keeps every step as the delivery's trace, and the
+ * HTTP server forwards them as live events. `at` is milliseconds since the epoch.
+ */
+export type DeliveryEvent =
+  | {
+      type: 'delivery.started';
+      deliveryId: string;
+      at: number;
+      meta: MsgMetadata;
+      mailFrom: string;
+    }
+  | {
+      type: 'rcpt';
+      deliveryId: string;
+      at: number;
+      /** Address as the client sent it. */
+      original: string;
+      /** Address after cleaning, as the targets received it. */
+      address: string;
+      status: RcptStatus;
+      /** Reply sent for this RCPT TO. */
+      reply: SmtpReply;
+    }
+  | { type: 'body.received'; deliveryId: string; at: number; size: number; warnings: string[] }
+  | { type: 'body.failed'; deliveryId: string; at: number; reply: SmtpReply; error: string }
+  | { type: 'delivery.committed'; deliveryId: string; at: number; reply: SmtpReply }
+  | { type: 'delivery.aborted'; deliveryId: string; at: number; reason: AbortReason };
+
+/** Lines of one SMTP session, reported in batches while the session runs. */
+export interface TranscriptLine {
+  at: number;
+  /** `C` for what the client sent, `S` for the server's replies, `I` for notes. */
+  direction: 'C' | 'S' | 'I';
+  text: string;
+}
+
+/** Events about SMTP sessions, which span zero or more deliveries. */
+export type SessionEvent =
+  | {
+      type: 'session.opened';
+      sessionId: string;
+      at: number;
+      remoteAddress: string;
+      remotePort: number;
+      localAddress: string;
+      localPort: number;
+    }
+  | { type: 'session.transcript'; sessionId: string; lines: TranscriptLine[] }
+  | { type: 'session.closed'; sessionId: string; at: number };
+
+export type CoreEvent = DeliveryEvent | SessionEvent;
+
+/**
+ * The in-process event bus. Listeners run synchronously in the order they subscribed,
+ * so the store records a step before any later subscriber (such as the live event
+ * stream) sees it. A listener that throws is reported through `onListenerError` and
+ * never interrupts the delivery that emitted the event.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly onListenerError: (error: unknown, event: CoreEvent) => void) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  emit(event: CoreEvent): void {
+    for (const listener of this.emitter.listeners('event') as Array<(e: CoreEvent) => void>) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
+  }
+
+  /** Subscribes to every event; returns the function that unsubscribes. */
+  subscribe(listener: (event: CoreEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+}

@@ -1,0 +1,221 @@
+import type { Logger } from 'pino';
+
+import { addressForLookup, cleanAddress } from '../address/index.js';
+import type { MessageHeader } from '../message/header.js';
+import type { AbortReason } from './abort-reason.js';
+import type { BodyBuffer } from './body-buffer.js';
+import type { EventBus } from './events.js';
+import { SmtpError, toSmtpReply } from './smtp-error.js';
+import type { Delivery, DeliveryTarget, MsgMetadata, SmtpReply } from './types.js';
+
+export interface PipelineOptions {
+  targets: DeliveryTarget[];
+  events: EventBus;
+  logger: Logger;
+  /** Accepted recipients per transaction; RCPT TO past this count gets 452. */
+  maxRecipients: number;
+}
+
+export const RCPT_ACCEPTED: SmtpReply = { code: 250, enhancedCode: '2.1.5', message: 'Accepted' };
+
+/**
+ * Fans each delivery out to every target and records every step on the event bus.
+ *
+ * The pipeline is the only caller of the targets. It cleans addresses before they reach
+ * a target, enforces the recipient limit, and applies the failure rule of the delivery
+ * contract: `body` on every target, then `commit` on every target, and if any `body`
+ * fails, the caller aborts and every target rolls back.
+ */
+export class DeliveryPipeline implements DeliveryTarget {
+  readonly name = 'pipeline';
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  async start(meta: MsgMetadata, mailFrom: string): Promise<PipelineDelivery> {
+    const cleanFrom = cleanAddress(mailFrom);
+    const started: Delivery[] = [];
+    try {
+      for (const target of this.options.targets) {
+        started.push(await target.start(meta, cleanFrom));
+      }
+    } catch (error) {
+      await Promise.allSettled(
+        started.map((delivery) =>
+          delivery.abort({ kind: 'storage-error', detail: 'Another target refused MAIL FROM.' }),
+        ),
+      );
+      throw error;
+    }
+
+    this.options.events.emit({
+      type: 'delivery.started',
+      deliveryId: meta.id,
+      at: Date.now(),
+      meta,
+      mailFrom: cleanFrom,
+    });
+    return new PipelineDelivery(meta, started, this.options);
+  }
+}
+
+type DeliveryState = 'open' | 'body-done' | 'committed' | 'aborted';
+
+/** One delivery through the pipeline; see DeliveryPipeline. */
+export class PipelineDelivery implements Delivery {
+  private readonly recipients = new Set<string>();
+  private state: DeliveryState = 'open';
+  private readonly logger: Logger;
+
+  constructor(
+    readonly meta: MsgMetadata,
+    private readonly deliveries: Delivery[],
+    private readonly options: PipelineOptions,
+  ) {
+    this.logger = options.logger.child({ msgId: meta.id, cid: meta.conn.sessionId });
+  }
+
+  /** Number of distinct recipients accepted so far. */
+  get acceptedCount(): number {
+    return this.recipients.size;
+  }
+
+  get finished(): boolean {
+    return this.state === 'committed' || this.state === 'aborted';
+  }
+
+  async addRcpt(rcptTo: string): Promise<void> {
+    const address = cleanAddress(rcptTo);
+    const key = addressForLookup(address);
+
+    if (this.recipients.has(key)) {
+      this.emitRcpt(rcptTo, address, 'duplicate', RCPT_ACCEPTED);
+      return;
+    }
+    if (this.recipients.size >= this.options.maxRecipients) {
+      const error = new SmtpError(452, '4.5.3', 'Too many recipients');
+      this.emitRcpt(rcptTo, address, 'rejected', error.toReply());
+      throw error;
+    }
+
+    try {
+      for (const delivery of this.deliveries) {
+        await delivery.addRcpt(address);
+      }
+    } catch (error) {
+      // NOTE: targets that accepted this recipient before another one refused it keep
+      // it; the contract has no call to take a single recipient back.
+      this.emitRcpt(rcptTo, address, 'rejected', toSmtpReply(error));
+      throw error;
+    }
+
+    this.recipients.add(key);
+    this.emitRcpt(rcptTo, address, 'accepted', RCPT_ACCEPTED);
+  }
+
+  async body(header: MessageHeader, body: BodyBuffer): Promise<void> {
+    if (this.recipients.size === 0) {
+      throw new SmtpError(554, '5.5.1', 'No valid recipients');
+    }
+    try {
+      for (const delivery of this.deliveries) {
+        await delivery.body(header, body);
+      }
+    } catch (error) {
+      const reply = toSmtpReply(error);
+      this.logger.error({ err: error, smtpCode: reply.code }, 'message body rejected');
+      this.options.events.emit({
+        type: 'body.failed',
+        deliveryId: this.meta.id,
+        at: Date.now(),
+        reply,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+
+    this.state = 'body-done';
+    this.options.events.emit({
+      type: 'body.received',
+      deliveryId: this.meta.id,
+      at: Date.now(),
+      size: body.size,
+      warnings: header.warnings,
+    });
+  }
+
+  /**
+   * Commits on every target. Should one fail, the client must not get a 250 for a
+   * message that may be lost, so this throws a 451 after trying every target.
+   */
+  async commit(): Promise<void> {
+    if (this.state !== 'body-done') {
+      throw new Error(`commit() called on a delivery in state ${this.state}`);
+    }
+    this.state = 'committed';
+    let failure: unknown = null;
+    for (const delivery of this.deliveries) {
+      try {
+        await delivery.commit();
+      } catch (error) {
+        // NOTE: targets that committed before this one keep the message; a commit
+        // cannot be taken back, which is why the contract asks commit not to fail.
+        this.logger.error({ err: error }, 'target failed to commit');
+        failure ??= error;
+      }
+    }
+
+    if (failure !== null) {
+      const detail = failure instanceof Error ? failure.message : String(failure);
+      this.options.events.emit({
+        type: 'delivery.aborted',
+        deliveryId: this.meta.id,
+        at: Date.now(),
+        reason: { kind: 'storage-error', detail: `Commit failed: ${detail}` },
+      });
+      throw new SmtpError(451, '4.3.0', 'Local error in processing, try again later', {
+        cause: failure,
+      });
+    }
+
+    this.options.events.emit({
+      type: 'delivery.committed',
+      deliveryId: this.meta.id,
+      at: Date.now(),
+      reply: { code: 250, enhancedCode: '2.0.0', message: `Ok: queued as ${this.meta.id}` },
+    });
+  }
+
+  async abort(reason: AbortReason): Promise<void> {
+    if (this.finished) return;
+    this.state = 'aborted';
+    const results = await Promise.allSettled(this.deliveries.map((d) => d.abort(reason)));
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.logger.error({ err: result.reason }, 'target failed to abort');
+      }
+    }
+    this.options.events.emit({
+      type: 'delivery.aborted',
+      deliveryId: this.meta.id,
+      at: Date.now(),
+      reason,
+    });
+  }
+
+  private emitRcpt(
+    original: string,
+    address: string,
+    status: 'accepted' | 'rejected' | 'duplicate',
+    reply: SmtpReply,
+  ): void {
+    this.options.events.emit({
+      type: 'rcpt',
+      deliveryId: this.meta.id,
+      at: Date.now(),
+      original,
+      address,
+      status,
+      reply,
+    });
+  }
+}
