@@ -1,0 +1,101 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+
+import type { EventBus } from '../delivery/events.js';
+import { openDatabase } from './db.js';
+import { StoreQueries } from './queries.js';
+import { recoverAfterCrash } from './recovery.js';
+import { resolveRetention, type RetentionPolicy } from './retention.js';
+import { SqliteTarget } from './sqlite-target.js';
+import { TraceWriter } from './trace-writer.js';
+
+export type * from './query-types.js';
+export { openDatabase } from './db.js';
+export type { RetentionPolicy } from './retention.js';
+export { DEFAULT_RETENTION } from './retention.js';
+export { StoreQueries } from './queries.js';
+export { SqliteTarget } from './sqlite-target.js';
+export { TraceWriter } from './trace-writer.js';
+
+export interface StoreOptions {
+  /** Database file, or `:memory:` for a throwaway store. */
+  path: string;
+  logger: Logger;
+  /** Limits for pruning. A missing value takes its default from DEFAULT_RETENTION. */
+  retention?: Partial<RetentionPolicy>;
+  /** Time a statement waits for another connection's lock, in milliseconds (default 5000). */
+  busyTimeoutMs?: number;
+  /** Clock in milliseconds since the epoch, replaceable so that tests control time. */
+  now?: () => number;
+}
+
+/** An open store: the delivery target, the trace writer's subscription and the queries. */
+export interface Store {
+  /** The path the store was opened with. */
+  path: string;
+  db: Database;
+  target: SqliteTarget;
+  queries: StoreQueries;
+  /** Subscribes the trace writer to `bus` and returns the function that unsubscribes it. */
+  attach(bus: EventBus): () => void;
+  /** Unsubscribes from every bus and closes the database. Safe to call twice. */
+  close(): void;
+}
+
+/**
+ * Opens the store at `options.path`: applies pending migrations, recovers from a previous
+ * process that stopped mid-delivery, and returns the target and queries. Throws if the
+ * database cannot be opened or migrated.
+ */
+export function openStore(options: StoreOptions): Store {
+  const retention = resolveRetention(options.retention);
+  const now = options.now ?? Date.now;
+  const { logger } = options;
+  const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs });
+
+  try {
+    const recovery = recoverAfterCrash(db, now());
+    if (recovery.interrupted.length > 0 || recovery.completed.length > 0) {
+      logger.warn(
+        {
+          interrupted: recovery.interrupted,
+          completed: recovery.completed,
+          removedStagedMessages: recovery.removedStagedMessages,
+        },
+        'recovered deliveries left open by a previous run',
+      );
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const target = new SqliteTarget({ db, logger, retention, now });
+  const writer = new TraceWriter(db, logger);
+  const queries = new StoreQueries(db);
+  const detachers = new Set<() => void>();
+
+  logger.info({ path: options.path, retention }, 'store opened');
+  return {
+    path: options.path,
+    db,
+    target,
+    queries,
+    attach(bus) {
+      const unsubscribe = writer.attach(bus);
+      const detach = (): void => {
+        unsubscribe();
+        detachers.delete(detach);
+      };
+      detachers.add(detach);
+      return detach;
+    },
+    close() {
+      for (const detach of [...detachers]) detach();
+      if (!db.open) return;
+      db.pragma('optimize');
+      db.close();
+      logger.info({ path: options.path }, 'store closed');
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { withHeaderSeparator, type MessageHeader } from '../../message/header.js';
+import { charsetWarnings } from './charsets.js';
+import {
+  decodeHeaderFields,
+  makeSnippet,
+  summarizeHeader,
+  type AddressEntry,
+  type StoredHeader,
+} from './header-summary.js';
+import { readMimeTree, type MimeTreeNode } from './mime-tree.js';
+import { classifyParts, structureWarnings, type StoredPart } from './parts.js';
+import { readTextContent, type TextContent } from './text-content.js';
+
+/** Everything the store keeps about a message besides its raw bytes. */
+export interface ParsedMessage {
+  messageId: string | null;
+  subject: string;
+  from: AddressEntry[];
+  to: AddressEntry[];
+  cc: AddressEntry[];
+  replyTo: AddressEntry[];
+  /** Date header, or the received time when the header is missing or invalid. */
+  date: number;
+  dateIsReceivedAt: boolean;
+  snippet: string;
+  text: string | null;
+  html: string | null;
+  headers: StoredHeader[];
+  parts: StoredPart[];
+  /** Problems found while reading the message, for people to read. */
+  warnings: string[];
+}
+
+/**
+ * Parses a message for storage. It never rejects: when mailparser or the MIME splitter
+ * fails, the summary still comes from the header block, and when anything else fails the
+ * result contains the header fields only. Each failure is listed in `warnings`, and the
+ * caller stores the raw message as received either way.
+ *
+ * Both passes read `withHeaderSeparator(raw, header)`, so a header block that runs into
+ * the body without a blank line splits where the header reader split it.
+ */
+export async function parseMessage(
+  raw: Buffer,
+  header: MessageHeader,
+  receivedAt: number,
+): Promise<ParsedMessage> {
+  try {
+    return await parseWithFallbacks(raw, header, receivedAt);
+  } catch (error) {
+    return headerFieldsOnly(header, receivedAt, error);
+  }
+}
+
+async function parseWithFallbacks(
+  raw: Buffer,
+  header: MessageHeader,
+  receivedAt: number,
+): Promise<ParsedMessage> {
+  const warnings = [...header.warnings];
+  const source = withHeaderSeparator(raw, header);
+  const summary = summarizeHeader(header);
+  if (summary.dateInvalid) {
+    warnings.push('The Date header could not be read, so the received time is shown instead.');
+  }
+
+  let content: TextContent = { text: null, html: null, conversionError: null, subject: null };
+  try {
+    content = await readTextContent(source);
+  } catch (error) {
+    warnings.push(`The message text could not be parsed: ${messageOf(error)}`);
+  }
+  if (content.conversionError !== null) {
+    warnings.push(`The HTML body was not converted to text: ${content.conversionError}`);
+  }
+
+  let tree: MimeTreeNode[] = [];
+  try {
+    tree = await readMimeTree(source);
+  } catch (error) {
+    warnings.push(
+      `The MIME structure could not be parsed, so no parts were stored: ${messageOf(error)}`,
+    );
+  }
+  const parts = classifyParts(tree, content.html);
+  warnings.push(...structureWarnings(parts), ...charsetWarnings(header, parts));
+
+  return {
+    messageId: summary.messageId,
+    subject: chooseSubject(content.subject, summary.subject),
+    from: summary.from,
+    to: summary.to,
+    cc: summary.cc,
+    replyTo: summary.replyTo,
+    date: summary.date ?? receivedAt,
+    dateIsReceivedAt: summary.date === null,
+    snippet: makeSnippet(content.text),
+    text: content.text,
+    html: content.html,
+    headers: decodeHeaderFields(header),
+    parts,
+    warnings,
+  };
+}
+
+/**
+ * Prefers mailparser's subject for its whitespace handling (see TextContent.subject), but
+ * not when it contains replacement characters: mailparser reads 8-bit header bytes as
+ * UTF-8 only, while the header reader falls back to windows-1252 for invalid UTF-8.
+ */
+function chooseSubject(fromMailparser: string | null, fromHeader: string): string {
+  if (fromMailparser === null || fromMailparser.includes('\ufffd')) {
+    return fromHeader;
+  }
+  return fromMailparser;
+}
+
+function headerFieldsOnly(
+  header: MessageHeader,
+  receivedAt: number,
+  error: unknown,
+): ParsedMessage {
+  return {
+    messageId: null,
+    subject: '',
+    from: [],
+    to: [],
+    cc: [],
+    replyTo: [],
+    date: receivedAt,
+    dateIsReceivedAt: true,
+    snippet: '',
+    text: null,
+    html: null,
+    headers: header.fields.map((field, index) => ({
+      position: index + 1,
+      name: field.name,
+      value: field.value,
+      rawValue: field.value,
+    })),
+    parts: [],
+    warnings: [
+      ...header.warnings,
+      `The message could not be parsed, so only its raw source is shown: ${messageOf(error)}`,
+    ],
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,208 @@
+import type { Database } from 'better-sqlite3';
+
+import { normalizeContentId } from './parse/parts.js';
+import type {
+  DeliveryDetail,
+  DeliveryListItem,
+  HeaderRecord,
+  ListOptions,
+  MessageDetail,
+  MessageListItem,
+  PartContent,
+  PartRecord,
+  StoreCounts,
+} from './query-types.js';
+import {
+  DELIVERY_LIST_COLUMNS,
+  MESSAGE_LIST_COLUMNS,
+  PART_COLUMNS,
+  toDeliveryDetail,
+  toDeliveryListItem,
+  toHeaderRecord,
+  toMessageDetail,
+  toMessageListItem,
+  toPartRecord,
+  toRecipientRecord,
+  toTraceEventRecord,
+  type DeliveryDetailRow,
+  type DeliveryListRow,
+  type HeaderRow,
+  type MessageDetailRow,
+  type MessageListRow,
+  type PartRow,
+  type RecipientRow,
+  type TranscriptRow,
+} from './row-mapping.js';
+
+const DEFAULT_LIMIT = 100;
+
+/**
+ * The read and user-action queries of the store, for the HTTP API and the tests. Only
+ * visible messages (staged = 0) are returned, so a staged message reads as not found.
+ * Deleting removes whole deliveries and never touches one that is still in progress.
+ *
+ * Every method runs one short statement or transaction, so that it can use its own
+ * connection next to the writing one.
+ */
+export class StoreQueries {
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  constructor(private readonly db: Database) {
+    this.statements = prepareStatements(db);
+  }
+
+  /** Lists deliveries in every state, newest first. */
+  listDeliveries(options: ListOptions = {}): DeliveryListItem[] {
+    const rows = this.statements.listDeliveries.all(...page(options)) as DeliveryListRow[];
+    return rows.map(toDeliveryListItem);
+  }
+
+  /** Returns a delivery with its recipients, trace and session transcript, or null. */
+  getDelivery(id: string): DeliveryDetail | null {
+    const row = this.statements.getDelivery.get(id) as DeliveryDetailRow | undefined;
+    if (!row) return null;
+    const recipients = this.statements.recipients.all(id) as RecipientRow[];
+    const events = this.statements.events.all(id) as Parameters<typeof toTraceEventRecord>[0][];
+    const transcript =
+      row.session_id === null
+        ? []
+        : (this.statements.transcript.all(row.session_id) as TranscriptRow[]);
+    return toDeliveryDetail(row, {
+      recipients: recipients.map(toRecipientRecord),
+      events: events.map(toTraceEventRecord),
+      transcript,
+    });
+  }
+
+  /** Lists visible messages, newest received first. */
+  listMessages(options: ListOptions = {}): MessageListItem[] {
+    const rows = this.statements.listMessages.all(...page(options)) as MessageListRow[];
+    return rows.map(toMessageListItem);
+  }
+
+  /** Returns a visible message with its text and HTML, or null. */
+  getMessage(id: string): MessageDetail | null {
+    const row = this.statements.getMessage.get(id) as MessageDetailRow | undefined;
+    return row ? toMessageDetail(row) : null;
+  }
+
+  /** Returns the message bytes exactly as received, or null. */
+  getRaw(id: string): Buffer | null {
+    const row = this.statements.getRaw.get(id) as { raw: Buffer } | undefined;
+    return row ? row.raw : null;
+  }
+
+  /** Lists every header field of a visible message in order, or none for an unknown id. */
+  listHeaders(id: string): HeaderRecord[] {
+    return (this.statements.listHeaders.all(id) as HeaderRow[]).map(toHeaderRecord);
+  }
+
+  /** Lists the MIME parts of a visible message in tree order, without their content. */
+  listParts(id: string): PartRecord[] {
+    return (this.statements.listParts.all(id) as PartRow[]).map(toPartRecord);
+  }
+
+  /** Returns one part with its decoded content, or null. */
+  getPart(id: string, partId: string): PartContent | null {
+    const row = this.statements.getPart.get(id, partId) as
+      (PartRow & { content: Buffer | null }) | undefined;
+    if (!row) return null;
+    return { ...toPartRecord(row), content: row.content ?? Buffer.alloc(0) };
+  }
+
+  /**
+   * Finds the part that a `cid:` reference points to. The match ignores case and the angle
+   * brackets around the Content-ID, as the kind decision at parse time does.
+   */
+  findPartByContentId(id: string, contentId: string): PartRecord | null {
+    const normalized = normalizeContentId(contentId);
+    const match = this.listParts(id).find(
+      (part) => part.contentId !== null && normalizeContentId(part.contentId) === normalized,
+    );
+    return match ?? null;
+  }
+
+  /** Deletes a visible message with its whole delivery. Returns false when none was found. */
+  deleteMessage(id: string): boolean {
+    return this.statements.deleteDelivery.run(id).changes === 1;
+  }
+
+  /**
+   * Deletes every finished delivery with its message and trace, and every closed session
+   * left without deliveries. Deliveries in progress stay, so that their commit still
+   * works. Returns the number of deliveries deleted.
+   */
+  deleteAll(): number {
+    return this.db.transaction(() => {
+      const deleted = this.statements.deleteAll.run().changes;
+      this.statements.deleteIdleSessions.run();
+      return deleted;
+    })();
+  }
+
+  /** Sets the read flag of a visible message. Returns false when none was found. */
+  setRead(id: string, read: boolean): boolean {
+    return this.statements.setRead.run(read ? 1 : 0, id).changes === 1;
+  }
+
+  counts(): StoreCounts {
+    return this.statements.counts.get() as StoreCounts;
+  }
+}
+
+function page(options: ListOptions): [number, number] {
+  const limit = Math.max(0, Math.trunc(options.limit ?? DEFAULT_LIMIT));
+  const offset = Math.max(0, Math.trunc(options.offset ?? 0));
+  return [limit, offset];
+}
+
+function prepareStatements(db: Database) {
+  const visible = 'FROM messages WHERE staged = 0';
+  return {
+    listDeliveries: db.prepare(`
+      SELECT ${DELIVERY_LIST_COLUMNS}
+      FROM deliveries d LEFT JOIN messages m ON m.id = d.id AND m.staged = 0
+      ORDER BY d.seq DESC LIMIT ? OFFSET ?`),
+    getDelivery: db.prepare(`
+      SELECT ${DELIVERY_LIST_COLUMNS}, d.*
+      FROM deliveries d LEFT JOIN messages m ON m.id = d.id AND m.staged = 0
+      WHERE d.id = ?`),
+    recipients: db.prepare('SELECT * FROM recipients WHERE delivery_id = ? ORDER BY position'),
+    events: db.prepare(
+      'SELECT seq, at, type, data FROM delivery_events WHERE delivery_id = ? ORDER BY seq',
+    ),
+    transcript: db.prepare(
+      'SELECT seq, at, direction, text FROM session_lines WHERE session_id = ? ORDER BY seq',
+    ),
+    listMessages: db.prepare(`
+      SELECT ${MESSAGE_LIST_COLUMNS} ${visible}
+      ORDER BY received_at DESC, rowid DESC LIMIT ? OFFSET ?`),
+    getMessage: db.prepare(`SELECT * ${visible} AND id = ?`),
+    getRaw: db.prepare(`SELECT raw ${visible} AND id = ?`),
+    listHeaders: db.prepare(`
+      SELECT h.position, h.name, h.value, h.raw_value
+      FROM headers h JOIN messages m ON m.id = h.message_id AND m.staged = 0
+      WHERE h.message_id = ? ORDER BY h.position`),
+    listParts: db.prepare(`
+      SELECT ${PART_COLUMNS}
+      FROM parts WHERE message_id = (SELECT id ${visible} AND id = ?)
+      ORDER BY position`),
+    getPart: db.prepare(`
+      SELECT ${PART_COLUMNS}, content
+      FROM parts WHERE message_id = (SELECT id ${visible} AND id = ?) AND part_id = ?`),
+    deleteDelivery: db.prepare(`
+      DELETE FROM deliveries WHERE id = ? AND state != 'in-progress'
+        AND EXISTS (SELECT 1 ${visible} AND messages.id = deliveries.id)`),
+    deleteAll: db.prepare("DELETE FROM deliveries WHERE state != 'in-progress'"),
+    deleteIdleSessions: db.prepare(`
+      DELETE FROM sessions WHERE closed_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.session_id = sessions.id)`),
+    setRead: db.prepare('UPDATE messages SET read = ? WHERE id = ? AND staged = 0'),
+    counts: db.prepare(`
+      SELECT
+        (SELECT COUNT(*) ${visible}) AS messages,
+        (SELECT COUNT(*) ${visible} AND read = 0) AS unread,
+        (SELECT COUNT(*) FROM deliveries) AS deliveries,
+        (SELECT COUNT(*) FROM deliveries WHERE state = 'in-progress') AS inProgress`),
+  };
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { MemoryBodyBuffer } from '../../src/delivery/body-buffer.js';
+import { SmtpError } from '../../src/delivery/smtp-error.js';
+import { parseHeader } from '../../src/message/header.js';
+import { openDatabase, StoreQueries } from '../../src/store/index.js';
+import {
+  crlf,
+  deliver,
+  ERROR_LEVEL,
+  makeMeta,
+  makeTempDir,
+  openHarness,
+  type Harness,
+} from './helpers.js';
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let dbPath: string;
+let harness: Harness;
+let reader: Database.Database;
+
+beforeEach(async () => {
+  temp = await makeTempDir();
+  dbPath = path.join(temp.dir, 'mail.db');
+  harness = openHarness({ path: dbPath });
+  reader = openDatabase(dbPath);
+});
+
+afterEach(async () => {
+  reader.close();
+  harness.close();
+  await temp.remove();
+});
+
+const message = (subject: string): Buffer =>
+  crlf([`Subject: ${subject}`, '', `body of ${subject}`]);
+
+describe('SqliteTarget', () => {
+  describe('with other connections on the same file', () => {
+    it('stores beside an open read query', async () => {
+      await deliver(harness, message('first'));
+      const open = reader.prepare('SELECT id FROM messages').iterate();
+      open.next();
+
+      const ids: string[] = [];
+      for (let index = 2; index <= 10; index += 1) {
+        ids.push(await deliver(harness, message(`message ${index}`)));
+      }
+      open.return?.();
+
+      expect(new StoreQueries(reader).counts().messages).toBe(10);
+      for (const id of ids) {
+        expect(harness.store.queries.getDelivery(id)?.state).toBe('committed');
+      }
+    });
+
+    it('stores parallel deliveries during delete all', async () => {
+      const queries = new StoreQueries(reader);
+      // Staggered starts, so that some deliveries commit while others are still open.
+      const sends = Array.from({ length: 20 }, async (_, index) => {
+        for (let wait = 0; wait < index; wait += 1) await nextTurn();
+        return deliver(harness, message(`parallel ${index}`));
+      });
+      let deleted = -1;
+      let inProgressAtDelete = 0;
+      let settled = false;
+      const all = Promise.all(sends).finally(() => {
+        settled = true;
+      });
+      for (let turn = 0; turn < 10_000 && !settled; turn += 1) {
+        const visible = queries.listMessages().length;
+        if (deleted === -1 && visible > 0) {
+          inProgressAtDelete = queries.counts().inProgress;
+          deleted = queries.deleteAll();
+        }
+        await nextTurn();
+      }
+
+      const ids = await all;
+      expect(ids).toHaveLength(20);
+      expect(deleted).toBeGreaterThan(0);
+      // Some deliveries were still open when everything was deleted.
+      expect(inProgressAtDelete).toBeGreaterThan(0);
+      expect(queries.counts().messages + deleted).toBe(20);
+      expect(queries.counts().inProgress).toBe(0);
+      const errors = harness.logLines.filter((line) => line.level === ERROR_LEVEL);
+      expect(errors).toEqual([]);
+    });
+
+    it('rejects with 451 while write-locked', async () => {
+      harness.close();
+      harness = openHarness({ path: dbPath, busyTimeoutMs: 50 });
+      const raw = message('locked out');
+      reader.exec('BEGIN IMMEDIATE');
+
+      const delivery = await harness.store.target.start(makeMeta(), 'sender@example.test');
+      await delivery.addRcpt('receiver@example.test');
+      const failure = await delivery.body(parseHeader(raw), new MemoryBodyBuffer(raw)).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      reader.exec('ROLLBACK');
+
+      expect(failure).toBeInstanceOf(SmtpError);
+      expect((failure as SmtpError).code).toBe(451);
+      expect((failure as SmtpError).enhancedCode).toBe('4.3.0');
+      // A retry, which the 451 reply requests, succeeds once the lock is released.
+      const id = await deliver(harness, raw);
+      expect(harness.store.queries.getRaw(id)?.equals(raw)).toBe(true);
+    });
+  });
+});

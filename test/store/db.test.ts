@@ -1,0 +1,112 @@
+import path from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { openDatabase, schemaVersion } from '../../src/store/db.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { makeTempDir } from './helpers.js';
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let dbPath: string;
+
+beforeEach(async () => {
+  temp = await makeTempDir();
+  dbPath = path.join(temp.dir, 'mail.db');
+});
+
+afterEach(async () => {
+  await temp.remove();
+});
+
+describe('openDatabase()', () => {
+  it('sets the connection pragmas', () => {
+    const db = openDatabase(dbPath);
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      // synchronous = NORMAL is 1.
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('opens an in-memory database', () => {
+    const db = openDatabase(':memory:');
+    try {
+      expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)?.version);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('applies migrations once', () => {
+    openDatabase(dbPath).close();
+    const db = openDatabase(dbPath);
+    try {
+      expect(schemaVersion(db)).toBe(1);
+      const tables = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .all()
+        .map((row) => (row as { name: string }).name);
+      expect(tables).toEqual([
+        'deliveries',
+        'delivery_events',
+        'headers',
+        'messages',
+        'parts',
+        'recipients',
+        'session_lines',
+        'sessions',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('applies a later migration', () => {
+    openDatabase(dbPath).close();
+    const next = [
+      ...MIGRATIONS,
+      { version: 2, name: 'add tags', sql: 'CREATE TABLE tags (name TEXT)' },
+    ];
+
+    const db = openDatabase(dbPath, { migrations: next });
+    try {
+      expect(schemaVersion(db)).toBe(2);
+      expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'tags'").get()).toEqual({
+        name: 'tags',
+      });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rolls back a failing migration', () => {
+    openDatabase(dbPath).close();
+    const broken = [
+      ...MIGRATIONS,
+      { version: 2, name: 'broken', sql: 'CREATE TABLE half (a TEXT); CREATE TABLE nonsense (' },
+    ];
+
+    expect(() => openDatabase(dbPath, { migrations: broken })).toThrow(/Migration 2 \(broken\)/);
+    const db = openDatabase(dbPath);
+    try {
+      expect(schemaVersion(db)).toBe(1);
+      expect(
+        db.prepare("SELECT name FROM sqlite_schema WHERE name = 'half'").get(),
+      ).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rejects a newer schema version', () => {
+    const db = openDatabase(dbPath);
+    db.pragma('user_version = 99');
+    db.close();
+
+    expect(() => openDatabase(dbPath)).toThrow(/schema version 99/);
+  });
+});
