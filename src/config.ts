@@ -1,0 +1,228 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { defaultDataDir } from './paths.js';
+
+/** Host and port to listen on; port 0 asks the system for a free port. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  smtp: ListenAddress;
+  http: ListenAddress;
+  dataDir: string;
+  /** Database file, or `:memory:` for a throwaway run. */
+  dbPath: string;
+  /** Largest message accepted, in bytes. */
+  maxMessageSize: number;
+  /** Accepted recipients per transaction. */
+  maxRecipients: number;
+  /** Fixed SMTP credentials, or null to accept any user name and password. */
+  smtpAuth: { user: string; password: string } | null;
+  /** Answer AUTH before STARTTLS with 538 instead of accepting it. */
+  smtpAuthRequireTls: boolean;
+  /** Certificate and key files for STARTTLS; null makes and keeps a self-signed pair. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** Turns STARTTLS off altogether. */
+  noStartTls: boolean;
+  /** Most messages kept; older ones are pruned. */
+  maxMessages: number;
+  /** Oldest message age kept, in milliseconds, or null for no age limit. */
+  maxAgeMs: number | null;
+  logLevel: string;
+}
+
+export const DEFAULT_SMTP: ListenAddress = { host: '127.0.0.1', port: 1025 };
+export const DEFAULT_HTTP: ListenAddress = { host: '127.0.0.1', port: 8025 };
+export const DEFAULT_MAX_MESSAGE_SIZE = 50 * 1024 * 1024;
+export const DEFAULT_MAX_RECIPIENTS = 1000;
+export const DEFAULT_MAX_MESSAGES = 10_000;
+
+/** An invalid option or environment value; the message says which and what is expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const HELP = `Usage: mailscope [options]
+
+Catches the email an application sends: listens for SMTP, stores every delivery in
+SQLite and serves the inspector over HTTP.
+
+Options (environment variable in brackets):
+  --smtp HOST:PORT          SMTP address (MAILSCOPE_SMTP), default 127.0.0.1:1025;
+                            port 0 picks a free port
+  --http HOST:PORT          HTTP address (MAILSCOPE_HTTP), default 127.0.0.1:8025
+  --db PATH                 database file, or :memory: for a throwaway run
+                            (MAILSCOPE_DB), default DATA_DIR/mailscope.db
+  --data-dir PATH           folder for the database, certificate and temporary
+                            files (MAILSCOPE_DATA_DIR), default the user's data folder
+  --max-message-size BYTES  largest message accepted (MAILSCOPE_MAX_MESSAGE_SIZE),
+                            default 52428800 (50 MiB); suffixes K, M and G allowed
+  --max-recipients N        recipients per message (MAILSCOPE_MAX_RECIPIENTS),
+                            default 1000
+  --smtp-auth USER:PASS     accept only these SMTP credentials (MAILSCOPE_SMTP_AUTH);
+                            by default any credentials are accepted
+  --smtp-auth-require-tls   refuse AUTH before STARTTLS (MAILSCOPE_SMTP_AUTH_REQUIRE_TLS=1)
+  --tls-cert PATH           PEM certificate for STARTTLS (MAILSCOPE_TLS_CERT)
+  --tls-key PATH            PEM private key for STARTTLS (MAILSCOPE_TLS_KEY); without
+                            both, a self-signed pair is made in DATA_DIR/tls
+  --no-starttls             do not offer STARTTLS (MAILSCOPE_NO_STARTTLS=1)
+  --max-messages N          messages kept before the oldest are pruned
+                            (MAILSCOPE_MAX_MESSAGES), default 10000
+  --max-age DURATION        prune messages older than this, such as 12h or 7d
+                            (MAILSCOPE_MAX_AGE), default no limit
+  --log-level LEVEL         error, warn, info or debug (MAILSCOPE_LOG_LEVEL), default info
+  -h, --help                print this help and exit
+  -v, --version             print the version and exit
+`;
+
+const OPTIONS = {
+  smtp: { type: 'string' },
+  http: { type: 'string' },
+  db: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'max-message-size': { type: 'string' },
+  'max-recipients': { type: 'string' },
+  'smtp-auth': { type: 'string' },
+  'smtp-auth-require-tls': { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'no-starttls': { type: 'boolean' },
+  'max-messages': { type: 'string' },
+  'max-age': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
+
+/** Reads the command line and the environment; an option wins over its variable. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliRequest {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}. Run mailscope --help for the options.`);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const pick = (option: string | undefined, variable: string): string | undefined =>
+    option ?? (env[variable] === '' ? undefined : env[variable]);
+  const flag = (option: boolean | undefined, variable: string): boolean =>
+    option ?? ['1', 'true', 'yes'].includes((env[variable] ?? '').toLowerCase());
+
+  const dataDir = path.resolve(
+    pick(values['data-dir'], 'MAILSCOPE_DATA_DIR') ?? defaultDataDir(env),
+  );
+  const db = pick(values.db, 'MAILSCOPE_DB');
+  const auth = pick(values['smtp-auth'], 'MAILSCOPE_SMTP_AUTH');
+  const maxAge = pick(values['max-age'], 'MAILSCOPE_MAX_AGE');
+  const config: Config = {
+    smtp: parseListenAddress(pick(values.smtp, 'MAILSCOPE_SMTP'), DEFAULT_SMTP, '--smtp'),
+    http: parseListenAddress(pick(values.http, 'MAILSCOPE_HTTP'), DEFAULT_HTTP, '--http'),
+    dataDir,
+    dbPath: db === ':memory:' ? db : path.resolve(db ?? path.join(dataDir, 'mailscope.db')),
+    maxMessageSize: parseByteSize(
+      pick(values['max-message-size'], 'MAILSCOPE_MAX_MESSAGE_SIZE'),
+      DEFAULT_MAX_MESSAGE_SIZE,
+    ),
+    maxRecipients: parseCount(
+      pick(values['max-recipients'], 'MAILSCOPE_MAX_RECIPIENTS'),
+      DEFAULT_MAX_RECIPIENTS,
+      '--max-recipients',
+    ),
+    smtpAuth: auth === undefined ? null : parseCredentials(auth),
+    smtpAuthRequireTls: flag(values['smtp-auth-require-tls'], 'MAILSCOPE_SMTP_AUTH_REQUIRE_TLS'),
+    tlsCertFile: pick(values['tls-cert'], 'MAILSCOPE_TLS_CERT') ?? null,
+    tlsKeyFile: pick(values['tls-key'], 'MAILSCOPE_TLS_KEY') ?? null,
+    noStartTls: flag(values['no-starttls'], 'MAILSCOPE_NO_STARTTLS'),
+    maxMessages: parseCount(
+      pick(values['max-messages'], 'MAILSCOPE_MAX_MESSAGES'),
+      DEFAULT_MAX_MESSAGES,
+      '--max-messages',
+    ),
+    maxAgeMs: maxAge === undefined ? null : parseDuration(maxAge),
+    logLevel: pick(values['log-level'], 'MAILSCOPE_LOG_LEVEL') ?? 'info',
+  };
+
+  if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
+    throw new ConfigError('--tls-cert and --tls-key must be given together.');
+  }
+  return { kind: 'run', config };
+}
+
+/** Parses `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT`. */
+export function parseListenAddress(
+  value: string | undefined,
+  fallback: ListenAddress,
+  option: string,
+): ListenAddress {
+  if (value === undefined) return fallback;
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port > 65535) {
+    throw new ConfigError(
+      `Invalid ${option} value "${value}": expected HOST:PORT with a port from 0 to 65535, ` +
+        'such as 127.0.0.1:1025.',
+    );
+  }
+  const host = match[1] ?? match[2];
+  return { host: host ? host : fallback.host, port };
+}
+
+/** Parses a byte count with an optional K, M or G suffix (powers of 1024). */
+export function parseByteSize(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const match = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
+  if (!match) {
+    throw new ConfigError(
+      `Invalid --max-message-size value "${value}": expected a byte count such as 52428800 or 50M.`,
+    );
+  }
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    (match[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'
+  ];
+  const bytes = Number(match[1]) * unit;
+  if (bytes < 1) {
+    throw new ConfigError(
+      `Invalid --max-message-size value "${value}": it must be at least 1 byte.`,
+    );
+  }
+  return bytes;
+}
+
+/** Parses a duration such as `90s`, `30m`, `12h` or `7d` into milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+)\s*([smhd])$/i.exec(value.trim());
+  if (!match || Number(match[1]) === 0) {
+    throw new ConfigError(
+      `Invalid --max-age value "${value}": expected a positive number with s, m, h or d, such as 7d.`,
+    );
+  }
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    (match[2] as string).toLowerCase() as 's' | 'm' | 'h' | 'd'
+  ];
+  return Number(match[1]) * unit;
+}
+
+function parseCount(value: string | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  const count = Number(value);
+  if (!/^\d+$/.test(value.trim()) || count < 1) {
+    throw new ConfigError(`Invalid ${option} value "${value}": expected a whole number above 0.`);
+  }
+  return count;
+}
+
+function parseCredentials(value: string): { user: string; password: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0) {
+    throw new ConfigError('Invalid --smtp-auth value: expected USER:PASSWORD.');
+  }
+  return { user: value.slice(0, colon), password: value.slice(colon + 1) };
+}

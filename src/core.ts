@@ -1,0 +1,117 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+
+import type { Config, ListenAddress } from './config.js';
+import { EventBus } from './delivery/events.js';
+import { DeliveryPipeline } from './delivery/pipeline.js';
+import { createHttpApp } from './http/app.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { createSpillDir } from './paths.js';
+import { SmtpEndpoint } from './smtp/endpoint.js';
+import { loadOrCreateCertificate, type TlsCertificate } from './smtp/tls.js';
+import { openStore, type Store } from './store/index.js';
+
+/** A running Mailscope: the store, the SMTP endpoint and the HTTP server in one process. */
+export interface Core {
+  smtpAddress: ListenAddress;
+  httpAddress: ListenAddress;
+  store: Store;
+  events: EventBus;
+  /** Stops accepting mail, aborts open deliveries with `reason`, and closes the store. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Bodies above this size wait for the store in a temporary file instead of memory. */
+const SPILL_THRESHOLD = 1024 * 1024;
+
+/** Starts the core with the given configuration. */
+export async function startCore(config: Config, logger: Logger): Promise<Core> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const events = new EventBus((error, event) => {
+    logger.error({ err: error, event: event.type }, 'event listener failed');
+  });
+  const store = openStore({
+    path: config.dbPath,
+    logger: logger.child({ module: 'store' }),
+    retention: { maxMessages: config.maxMessages, maxAgeMs: config.maxAgeMs },
+  });
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  const detachStore = store.attach(events);
+  cleanups.unshift(detachStore);
+
+  try {
+    const spillDir = await createSpillDir(config.dataDir);
+    cleanups.unshift(() => rm(spillDir, { recursive: true, force: true }));
+
+    const pipeline = new DeliveryPipeline({
+      targets: [store.target],
+      events,
+      logger: logger.child({ module: 'pipeline' }),
+      maxRecipients: config.maxRecipients,
+    });
+    const smtp = new SmtpEndpoint({
+      host: config.smtp.host,
+      port: config.smtp.port,
+      target: pipeline,
+      events,
+      logger: logger.child({ module: 'smtp' }),
+      maxMessageSize: config.maxMessageSize,
+      spillDir,
+      spillThreshold: SPILL_THRESHOLD,
+      tls: await loadTls(config, logger.child({ module: 'tls' })),
+      auth: {
+        users: config.smtpAuth ? { [config.smtpAuth.user]: config.smtpAuth.password } : null,
+        requireTls: config.smtpAuthRequireTls,
+      },
+    });
+    const smtpAddress = await smtp.listen();
+    cleanups.unshift((reason?: string) => smtp.close(reason));
+
+    let ready = true;
+    const app = createHttpApp({ isReady: () => ready });
+    const http: HttpServer = await startHttpServer(app, config.http);
+    cleanups.unshift(() => http.close());
+
+    logger.info({ smtp: smtpAddress, http: http.address, db: config.dbPath }, 'mailscope started');
+
+    let closing: Promise<void> | null = null;
+    return {
+      smtpAddress,
+      httpAddress: http.address,
+      store,
+      events,
+      close(reason = 'Server shutdown') {
+        ready = false;
+        closing ??= runCleanups(cleanups, reason, logger);
+        return closing;
+      },
+    };
+  } catch (error) {
+    await runCleanups(cleanups, 'Start-up failed', logger);
+    throw error;
+  }
+}
+
+async function loadTls(config: Config, logger: Logger): Promise<TlsCertificate | null> {
+  if (config.noStartTls) return null;
+  if (config.tlsCertFile && config.tlsKeyFile) {
+    return { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) };
+  }
+  const { key, cert } = await loadOrCreateCertificate(config.dataDir, { logger });
+  return { key, cert };
+}
+
+async function runCleanups(
+  cleanups: Array<(reason?: string) => Promise<void> | void>,
+  reason: string,
+  logger: Logger,
+): Promise<void> {
+  for (const cleanup of cleanups) {
+    try {
+      await cleanup(reason);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown step failed');
+    }
+  }
+}
