@@ -1,0 +1,127 @@
+/**
+ * The JSON shapes of Mailscope's own HTTP API, shared by the server (src/http) and the
+ * inspector UI (renderer/), which imports this file with `import type` only. Every
+ * route lives under API_PREFIX; times are milliseconds since the epoch.
+ *
+ *   GET    /deliveries?outcome=committed,aborted&q=TEXT&cursor=CURSOR&limit=N  DeliveryPage
+ *   GET    /deliveries/:id                       DeliveryView
+ *   GET    /messages/:id                         MessageView
+ *   GET    /messages/:id/headers                 { headers: HeaderRecord[] }
+ *   GET    /messages/:id/raw[?download=1]        the raw source (message/rfc822)
+ *   GET    /messages/:id/parts                   { parts: PartRecord[] }
+ *   GET    /messages/:id/parts/:partId[?inline=1]  the decoded part, RFC 6266 filename
+ *   GET    /messages/:id/html[?remote=1]         the HTML body for a sandboxed iframe
+ *   PUT    /messages/:id/read                    { read: boolean }  -> MessageView
+ *   DELETE /messages/:id                         204
+ *   DELETE /messages                             { deleted: number }
+ *   GET    /counts                               StoreCounts
+ *   GET    /status                               ServerStatus
+ *   GET    /events                               Server-Sent Events, each a LiveEvent
+ *   GET    /openapi.json                         the OpenAPI 3.1 document of these routes
+ */
+import type {
+  DeliveryDetail,
+  DeliveryListItem,
+  DeliveryState,
+  MessageDetail,
+  RecipientRecord,
+  StoreCounts,
+} from '../store/query-types.js';
+
+export type {
+  AddressEntry,
+  DeliveryState,
+  HeaderRecord,
+  PartKind,
+  PartRecord,
+  RecipientRecord,
+  StoreCounts,
+  TraceEventRecord,
+  TranscriptRecord,
+} from '../store/query-types.js';
+
+export const API_PREFIX = '/api/mailscope';
+
+/** A delivery as a row of the delivery list shows it. */
+export interface DeliverySummary extends DeliveryListItem {
+  /** The first accepted envelope recipients (at most 5), for the list. */
+  recipientsPreview: string[];
+  hasAttachments: boolean;
+  /** Read flag of the message; null when the delivery has no visible message. */
+  read: boolean | null;
+}
+
+/** One page of the delivery list, newest first. */
+export interface DeliveryPage {
+  deliveries: DeliverySummary[];
+  /** Pass as `cursor` to get the next (older) page; null on the last page. */
+  nextCursor: string | null;
+  /** Deliveries that match the same filter, on every page together. */
+  total: number;
+}
+
+/** A recipient of the envelope, with whether it appears in the message's headers. */
+export interface RecipientView extends RecipientRecord {
+  /**
+   * True for an accepted recipient that appears in no To or Cc header of the message,
+   * which is how a Bcc recipient looks to the receiving side.
+   */
+  bcc: boolean;
+}
+
+/** The detail of one delivery, with its message once committed. */
+export interface DeliveryView extends Omit<DeliveryDetail, 'recipients'> {
+  recipients: RecipientView[];
+  message: MessageView | null;
+}
+
+/** A stored message as the detail view shows it. */
+export interface MessageView extends MessageDetail {
+  /** Relative URL of the HTML body prepared for the iframe, or null for no HTML. */
+  htmlUrl: string | null;
+  /** Relative URL of the raw source. */
+  rawUrl: string;
+}
+
+/** Where the server listens and where it keeps its data. */
+export interface ServerStatus {
+  version: string;
+  smtp: { host: string; port: number };
+  http: { host: string; port: number };
+  database: { path: string; sizeBytes: number };
+  counts: StoreCounts;
+}
+
+/**
+ * One live event. `id` grows by one per event and is also the SSE event id, so a
+ * client that reconnects with Last-Event-ID gets every event it missed. When the
+ * missed events are no longer kept, the server sends `resync` first, and the client
+ * reloads its list.
+ */
+export type LiveEvent =
+  | {
+      id: number;
+      type:
+        | 'delivery.started'
+        | 'rcpt.accepted'
+        | 'rcpt.rejected'
+        | 'body.received'
+        | 'delivery.committed'
+        | 'delivery.aborted';
+      deliveryId: string;
+      at: number;
+      /** The delivery as the list shows it after this step. */
+      delivery: DeliverySummary;
+    }
+  | { id: number; type: 'message.deleted'; deliveryId: string; at: number }
+  | { id: number; type: 'messages.cleared'; at: number }
+  | { id: number; type: 'message.read'; deliveryId: string; at: number; read: boolean }
+  | { id: number; type: 'resync'; at: number };
+
+/** Filter values accepted by `outcome`. */
+export const OUTCOMES: readonly DeliveryState[] = [
+  'in-progress',
+  'committed',
+  'aborted',
+  'interrupted',
+];
