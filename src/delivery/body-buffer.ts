@@ -102,17 +102,21 @@ export class BodyWriter {
     return this.received > this.options.maxBytes;
   }
 
-  /** Takes one chunk. Writes to the file are queued in order; errors surface in `finish`. */
-  write(chunk: Buffer): void {
+  /**
+   * Takes one chunk. The returned promise settles once the chunk is in memory or on
+   * disk, so a caller that awaits it reads no faster than the disk writes; a failed
+   * write surfaces in `finish`, not here.
+   */
+  write(chunk: Buffer): Promise<void> {
     this.received += chunk.length;
     const room = this.options.maxBytes - this.kept;
-    if (room <= 0) return;
+    if (room <= 0) return Promise.resolve();
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     this.kept += part.length;
 
-    if (this.file === null && this.filePath === null && this.kept <= this.options.spillThreshold) {
+    if (this.filePath === null && this.kept <= this.options.spillThreshold) {
       this.chunks.push(part);
-      return;
+      return Promise.resolve();
     }
     if (this.filePath === null) {
       this.startSpill();
@@ -120,6 +124,7 @@ export class BodyWriter {
     // Copy, because the caller may reuse its chunk once write() returns.
     const copy = Buffer.from(part);
     this.pending = this.pending.then(() => this.appendToFile(copy)).catch(this.recordFailure);
+    return this.pending;
   }
 
   /** Waits for queued writes and returns the buffer. Throws if a file write failed. */

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 
 import { BodyWriter, type BodyBuffer } from '../delivery/body-buffer.js';
 import { parseHeader, type MessageHeader } from '../message/header.js';
@@ -40,14 +39,13 @@ export async function readMessage(stream: Readable, limits: MessageLimits): Prom
   });
   const head = new HeadCollector(limits.maxHeaderSize);
 
-  // NOTE: BodyWriter queues file writes without backpressure, so a disk much slower than
-  // the client lets queued chunks collect in memory up to the message size limit.
-  stream.on('data', (chunk: Buffer) => {
-    writer.write(chunk);
-    head.add(chunk);
-  });
+  // Awaiting each write pauses the stream while the spill file catches up, so memory
+  // holds about one chunk however slow the disk is.
   try {
-    await finished(stream);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      head.add(chunk);
+      await writer.write(chunk);
+    }
   } catch (error) {
     await writer.discard();
     return { kind: 'interrupted', error };
