@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { defaultDataDir } from './paths.js';
 
-/** Host and port to listen on; port 0 asks the system for a free port. */
+/** Host and port to listen on. Port 0 lets the system pick a free port. */
 export interface ListenAddress {
   host: string;
   port: number;
@@ -21,7 +21,7 @@ export interface Config {
   maxRecipients: number;
   /** Fixed SMTP credentials, or null to accept any user name and password. */
   smtpAuth: { user: string; password: string } | null;
-  /** Answer AUTH before STARTTLS with 538 instead of accepting it. */
+  /** Rejects AUTH before STARTTLS with 538 instead of accepting it. */
   smtpAuthRequireTls: boolean;
   /** Certificate and key files for STARTTLS; null makes and keeps a self-signed pair. */
   tlsCertFile: string | null;
@@ -41,7 +41,7 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 50 * 1024 * 1024;
 export const DEFAULT_MAX_RECIPIENTS = 1000;
 export const DEFAULT_MAX_MESSAGES = 10_000;
 
-/** An invalid option or environment value; the message says which and what is expected. */
+/** An invalid option or environment value. The message names it and the expected form. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -104,7 +104,7 @@ export class BodyWriter {
 
   /**
    * Takes one chunk. The returned promise settles once the chunk is in memory or on
-   * disk, so a caller that awaits it reads no faster than the disk writes; a failed
+   * disk, so a caller that awaits it reads no faster than the disk writes. A failed
    * write surfaces in `finish`, not here.
    */
   write(chunk: Buffer): Promise<void> {

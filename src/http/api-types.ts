@@ -83,7 +83,7 @@ export interface MessageView extends MessageDetail {
   rawUrl: string;
 }
 
-/** Where the server listens and where it keeps its data. */
+/** Listening addresses, database location and message counts of the server. */
 export interface ServerStatus {
   version: string;
   smtp: { host: string; port: number };

@@ -40,7 +40,7 @@ export async function readMessage(stream: Readable, limits: MessageLimits): Prom
   const head = new HeadCollector(limits.maxHeaderSize);
 
   // Awaiting each write pauses the stream while the spill file catches up, so memory
-  // holds about one chunk however slow the disk is.
+  // keeps about one chunk however slow the disk is.
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       head.add(chunk);

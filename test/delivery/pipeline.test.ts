@@ -131,7 +131,7 @@ describe('DeliveryPipeline', () => {
       ]);
     });
 
-    it('fails the body for all when one target fails, and abort rolls back every target', async () => {
+    it('aborts every target after one body failure', async () => {
       second.bodyError = new Error('disk full');
       const delivery = await pipeline.start(makeMeta(), 'a@example.test');
       await delivery.addRcpt('to@example.test');
@@ -161,7 +161,7 @@ describe('DeliveryPipeline', () => {
       expect(first.deliveries[0]?.body).toBeNull();
     });
 
-    it('answers 451 when a commit fails, so no 250 is sent for a lost message', async () => {
+    it('rejects a failed commit with 451', async () => {
       first.commitError = new Error('I/O error');
       const delivery = await pipeline.start(makeMeta(), 'a@example.test');
       await delivery.addRcpt('to@example.test');

@@ -15,7 +15,7 @@ import { SmtpDialogue, toCrlf } from '../support/smtp-dialogue.js';
 
 /**
  * Real-world messages written by other projects, read in place. MAILSCOPE_CORPUS names
- * the folder that holds MANIFEST.tsv and messages/.
+ * the folder that contains MANIFEST.tsv and messages/.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpusDir = path.resolve(
