@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -19,6 +20,8 @@ export interface Config {
   maxMessageSize: number;
   /** Accepted recipients per transaction. */
   maxRecipients: number;
+  /** Basic auth credentials for HTTP, or null to serve without a password. */
+  httpAuth: { user: string; password: string } | null;
   /** Fixed SMTP credentials, or null to accept any user name and password. */
   smtpAuth: { user: string; password: string } | null;
   /** Rejects AUTH before STARTTLS with 538 instead of accepting it. */
@@ -55,6 +58,13 @@ Options (environment variable in brackets):
   --smtp HOST:PORT          SMTP address (MAILSCOPE_SMTP), default 127.0.0.1:1025;
                             port 0 picks a free port
   --http HOST:PORT          HTTP address (MAILSCOPE_HTTP), default 127.0.0.1:8025
+  --http-auth USER:PASS     require these credentials (HTTP basic auth) for the UI
+                            and the API (MAILSCOPE_HTTP_AUTH); /livez and /readyz
+                            stay open
+  --http-no-auth            allow --http on an address other than loopback without
+                            --http-auth (MAILSCOPE_HTTP_NO_AUTH=1); without one of
+                            the two, such an address is an error, because anyone who
+                            can reach it could read every message
   --db PATH                 database file, or :memory: for a throwaway run
                             (MAILSCOPE_DB), default DATA_DIR/mailscope.db
   --data-dir PATH           folder for the database, certificate and temporary
@@ -82,6 +92,8 @@ Options (environment variable in brackets):
 const OPTIONS = {
   smtp: { type: 'string' },
   http: { type: 'string' },
+  'http-auth': { type: 'string' },
+  'http-no-auth': { type: 'boolean' },
   db: { type: 'string' },
   'data-dir': { type: 'string' },
   'max-message-size': { type: 'string' },
@@ -121,6 +133,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   );
   const db = pick(values.db, 'MAILSCOPE_DB');
   const auth = pick(values['smtp-auth'], 'MAILSCOPE_SMTP_AUTH');
+  const httpAuth = pick(values['http-auth'], 'MAILSCOPE_HTTP_AUTH');
   const maxAge = pick(values['max-age'], 'MAILSCOPE_MAX_AGE');
   const config: Config = {
     smtp: parseListenAddress(pick(values.smtp, 'MAILSCOPE_SMTP'), DEFAULT_SMTP, '--smtp'),
@@ -136,7 +149,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       DEFAULT_MAX_RECIPIENTS,
       '--max-recipients',
     ),
-    smtpAuth: auth === undefined ? null : parseCredentials(auth),
+    httpAuth: httpAuth === undefined ? null : parseCredentials(httpAuth, '--http-auth'),
+    smtpAuth: auth === undefined ? null : parseCredentials(auth, '--smtp-auth'),
     smtpAuthRequireTls: flag(values['smtp-auth-require-tls'], 'MAILSCOPE_SMTP_AUTH_REQUIRE_TLS'),
     tlsCertFile: pick(values['tls-cert'], 'MAILSCOPE_TLS_CERT') ?? null,
     tlsKeyFile: pick(values['tls-key'], 'MAILSCOPE_TLS_KEY') ?? null,
@@ -153,7 +167,26 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
     throw new ConfigError('--tls-cert and --tls-key must be given together.');
   }
+  const httpNoAuth = flag(values['http-no-auth'], 'MAILSCOPE_HTTP_NO_AUTH');
+  if (!isLoopbackHost(config.http.host) && config.httpAuth === null && !httpNoAuth) {
+    throw new ConfigError(
+      `--http ${config.http.host}:${config.http.port} is not a loopback address, so other ` +
+        'machines could read every message. Set --http-auth USER:PASS, or pass ' +
+        '--http-no-auth to serve it without a password.',
+    );
+  }
   return { kind: 'run', config };
+}
+
+/**
+ * True for a host that only this machine reaches: localhost, 127.0.0.0/8 and ::1. Any
+ * other name counts as reachable from outside, since it may resolve to any address.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const lower = host.toLowerCase();
+  if (lower === 'localhost' || lower === '::1') return true;
+  const ipv4 = lower.startsWith('::ffff:') ? lower.slice('::ffff:'.length) : lower;
+  return isIPv4(ipv4) && ipv4.startsWith('127.');
 }
 
 /** Parses `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT`. */
@@ -219,10 +252,10 @@ function parseCount(value: string | undefined, fallback: number, option: string)
   return count;
 }
 
-function parseCredentials(value: string): { user: string; password: string } {
+function parseCredentials(value: string, option: string): { user: string; password: string } {
   const colon = value.indexOf(':');
   if (colon <= 0) {
-    throw new ConfigError('Invalid --smtp-auth value: expected USER:PASSWORD.');
+    throw new ConfigError(`Invalid ${option} value: expected USER:PASSWORD.`);
   }
   return { user: value.slice(0, colon), password: value.slice(colon + 1) };
 }

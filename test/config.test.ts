@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   DEFAULT_MAX_MESSAGE_SIZE,
+  isLoopbackHost,
   parseByteSize,
   parseCli,
   parseDuration,
@@ -76,6 +77,50 @@ describe('parseCli()', () => {
     expect(() => run(['--smtp-auth', 'nopassword'])).toThrow(/USER:PASSWORD/);
     expect(() => run(['--tls-cert', 'a.pem'])).toThrow(/together/);
   });
+});
+
+describe('HTTP auth options', () => {
+  it('reads --http-auth and MAILSCOPE_HTTP_AUTH', () => {
+    expect(run([]).httpAuth).toBeNull();
+    expect(run(['--http-auth', 'qa:pass:word']).httpAuth).toEqual({
+      user: 'qa',
+      password: 'pass:word',
+    });
+    expect(run([], { MAILSCOPE_HTTP_AUTH: 'env:pw' }).httpAuth).toEqual({
+      user: 'env',
+      password: 'pw',
+    });
+    expect(() => run(['--http-auth', 'nopassword'])).toThrow(/Invalid --http-auth value/);
+  });
+
+  it('rejects a non-loopback --http without a password', () => {
+    expect(() => run(['--http', '0.0.0.0:8025'])).toThrow(
+      /--http 0\.0\.0\.0:8025 is not a loopback address.*--http-auth USER:PASS.*--http-no-auth/,
+    );
+    expect(() => run([], { MAILSCOPE_HTTP: '192.0.2.10:8025' })).toThrow(ConfigError);
+  });
+
+  it('allows a non-loopback --http with --http-auth or --http-no-auth', () => {
+    expect(run(['--http', '0.0.0.0:8025', '--http-auth', 'u:p']).http.host).toBe('0.0.0.0');
+    expect(run(['--http', '0.0.0.0:8025', '--http-no-auth']).httpAuth).toBeNull();
+    expect(run(['--http', '[::]:8025'], { MAILSCOPE_HTTP_NO_AUTH: '1' }).http.host).toBe('::');
+  });
+});
+
+describe('isLoopbackHost()', () => {
+  it.each(['localhost', '127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])(
+    'accepts %s',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(true);
+    },
+  );
+
+  it.each(['0.0.0.0', '::', '192.0.2.10', 'mail.example.test', '128.0.0.1'])(
+    'rejects %s',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
 });
 
 describe('parseListenAddress()', () => {

@@ -60,31 +60,58 @@ export type SessionEvent =
 export type CoreEvent = DeliveryEvent | SessionEvent;
 
 /**
+ * Changes a user made to stored messages through the API. They travel apart from
+ * CoreEvent, because they are not steps of a delivery and the trace must not record them.
+ */
+export type UserEvent =
+  | { type: 'message.deleted'; deliveryId: string; at: number }
+  | { type: 'messages.cleared'; at: number; deleted: number }
+  | { type: 'message.read'; deliveryId: string; at: number; read: boolean };
+
+/**
  * The in-process event bus. Listeners run synchronously in the order they subscribed,
  * so the store records a step before any later subscriber (such as the live event
  * stream) sees it. A listener that throws is reported through `onListenerError` and
  * never interrupts the delivery that emitted the event.
+ *
+ * User events have their own listeners (`subscribeUserEvents`), with the same rules.
  */
 export class EventBus {
   private readonly emitter = new EventEmitter();
 
-  constructor(private readonly onListenerError: (error: unknown, event: CoreEvent) => void) {
+  constructor(
+    private readonly onListenerError: (error: unknown, event: CoreEvent | UserEvent) => void,
+  ) {
     this.emitter.setMaxListeners(0);
   }
 
   emit(event: CoreEvent): void {
-    for (const listener of this.emitter.listeners('event') as Array<(e: CoreEvent) => void>) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.onListenerError(error, event);
-      }
-    }
+    this.dispatch('event', event);
   }
 
   /** Subscribes to every event; returns the function that unsubscribes. */
   subscribe(listener: (event: CoreEvent) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
+  }
+
+  emitUserEvent(event: UserEvent): void {
+    this.dispatch('user', event);
+  }
+
+  /** Subscribes to every user event; returns the function that unsubscribes. */
+  subscribeUserEvents(listener: (event: UserEvent) => void): () => void {
+    this.emitter.on('user', listener);
+    return () => this.emitter.off('user', listener);
+  }
+
+  private dispatch<E extends CoreEvent | UserEvent>(channel: 'event' | 'user', event: E): void {
+    for (const listener of this.emitter.listeners(channel) as Array<(e: E) => void>) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
   }
 }

@@ -18,6 +18,9 @@
  *   GET    /status                               ServerStatus
  *   GET    /events                               Server-Sent Events, each a LiveEvent
  *   GET    /openapi.json                         the OpenAPI 3.1 document of these routes
+ *
+ * A failed request gets an ApiErrorBody with a 4xx or 5xx status. Live events arrive as
+ * unnamed SSE events (the EventSource `message` type), the LiveEvent JSON as data.
  */
 import type {
   DeliveryDetail,
@@ -117,6 +120,12 @@ export type LiveEvent =
   | { id: number; type: 'messages.cleared'; at: number }
   | { id: number; type: 'message.read'; deliveryId: string; at: number; read: boolean }
   | { id: number; type: 'resync'; at: number };
+
+/** The body of every error response of the API. */
+export interface ApiErrorBody {
+  /** A sentence for people that names what failed and, where it can, the fix. */
+  error: string;
+}
 
 /** Filter values accepted by `outcome`. */
 export const OUTCOMES: readonly DeliveryState[] = [

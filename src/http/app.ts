@@ -1,19 +1,91 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+
+import type { EventBus } from '../delivery/events.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+import { API_PREFIX } from './api-types.js';
+import { deliveryRoutes } from './delivery-routes.js';
+import { handleEventStream } from './event-stream.js';
+import type { LiveEventHub } from './live-events.js';
+import { messageRoutes } from './message-routes.js';
+import { apiError } from './responses.js';
+import { basicAuthCheck, hostCheck, originCheck } from './security.js';
+import { serverRoutes, type CoreAddresses } from './server-routes.js';
+import { DEFAULT_UI_DIR, mountStaticUi } from './static-ui.js';
 
 export interface HttpAppOptions {
   /** Tells whether the core can serve requests: the store is open and SMTP listens. */
   isReady: () => boolean;
+  store: Store;
+  /** The core's bus; the API emits user events on it. */
+  events: EventBus;
+  /** Source of the live event stream, subscribed to `events` after the store. */
+  liveEvents: LiveEventHub;
+  /**
+   * Listening addresses of SMTP and HTTP, read per request because the HTTP port is known
+   * only once the server listens.
+   */
+  addresses: () => CoreAddresses;
+  logger: Logger;
+  /** Credentials that every route except the health checks requires; null for none. */
+  auth: { user: string; password: string } | null;
+  /** Folder of the built UI; DEFAULT_UI_DIR by default. */
+  uiDir?: string;
+  /** Version reported by /status; the version in package.json by default. */
+  version?: string;
+  /** Time between heartbeats on the live event stream, in milliseconds. */
+  heartbeatMs?: number;
 }
 
 /**
- * Builds the HTTP application. It serves the health checks now; the API and the
- * inspector UI mount on the same app.
+ * Builds the HTTP application: the health checks, Mailscope's API under API_PREFIX with
+ * its live event stream, and the inspector UI. Every request first passes the Host check,
+ * the Origin check and, when configured, basic auth.
  */
 export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono();
+  const logger = options.logger;
+
+  app.use(
+    '*',
+    hostCheck(() => options.addresses().http),
+  );
+  app.use('*', originCheck());
+  if (options.auth !== null) app.use('*', basicAuthCheck(options.auth));
+  app.use('*', async (c, next) => {
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (c.req.path.startsWith(`${API_PREFIX}/`)) c.header('Cache-Control', 'no-store');
+    await next();
+  });
 
   app.get('/livez', (c) => c.text('ok'));
   app.get('/readyz', (c) => (options.isReady() ? c.text('ok') : c.text('not ready', 503)));
 
+  const api = new Hono();
+  api.route('/', deliveryRoutes(options.store));
+  api.route('/', messageRoutes({ store: options.store, events: options.events }));
+  api.route('/', serverRoutes(options));
+  api.get(
+    '/events',
+    handleEventStream({
+      hub: options.liveEvents,
+      logger,
+      heartbeatMs: options.heartbeatMs,
+    }),
+  );
+  api.all('*', (c) => apiError(c, 404, `No API route matches ${c.req.method} ${c.req.path}.`));
+  app.route(API_PREFIX, api);
+
+  mountStaticUi(app, options.uiDir ?? DEFAULT_UI_DIR, API_PREFIX);
+
+  app.notFound((c) => c.text('Not found', 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return c.req.path.startsWith(`${API_PREFIX}/`)
+      ? apiError(c, 500, 'Internal server error; the server log has the details.')
+      : c.text('Internal server error', 500);
+  });
   return app;
 }

@@ -1,9 +1,12 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 import { normalizeContentId } from './parse/parts.js';
 import type {
   DeliveryDetail,
+  DeliveryFilter,
   DeliveryListItem,
+  DeliveryOverview,
+  DeliveryOverviewPage,
   HeaderRecord,
   ListOptions,
   MessageDetail,
@@ -14,10 +17,12 @@ import type {
 } from './query-types.js';
 import {
   DELIVERY_LIST_COLUMNS,
+  DELIVERY_OVERVIEW_COLUMNS,
   MESSAGE_LIST_COLUMNS,
   PART_COLUMNS,
   toDeliveryDetail,
   toDeliveryListItem,
+  toDeliveryOverview,
   toHeaderRecord,
   toMessageDetail,
   toMessageListItem,
@@ -26,6 +31,7 @@ import {
   toTraceEventRecord,
   type DeliveryDetailRow,
   type DeliveryListRow,
+  type DeliveryOverviewRow,
   type HeaderRow,
   type MessageDetailRow,
   type MessageListRow,
@@ -35,6 +41,13 @@ import {
 } from './row-mapping.js';
 
 const DEFAULT_LIMIT = 100;
+
+/** The tables a delivery overview reads: each delivery with its visible message, if any. */
+const DELIVERY_SOURCE = `
+  FROM deliveries d LEFT JOIN messages m ON m.id = d.id AND m.staged = 0`;
+
+/** SQL function that folds text for a case-insensitive comparison beyond ASCII. */
+const FOLD_CASE_FUNCTION = 'mailscope_fold_case';
 
 /**
  * The read and user-action queries of the store, for the HTTP API and the tests. Only
@@ -46,8 +59,13 @@ const DEFAULT_LIMIT = 100;
  */
 export class StoreQueries {
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** Statements built from a filter, kept by their SQL text. There are few combinations. */
+  private readonly filterStatements = new Map<string, Statement>();
 
   constructor(private readonly db: Database) {
+    db.function(FOLD_CASE_FUNCTION, { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? foldCase(value) : null,
+    );
     this.statements = prepareStatements(db);
   }
 
@@ -55,6 +73,40 @@ export class StoreQueries {
   listDeliveries(options: ListOptions = {}): DeliveryListItem[] {
     const rows = this.statements.listDeliveries.all(...page(options)) as DeliveryListRow[];
     return rows.map(toDeliveryListItem);
+  }
+
+  /**
+   * Lists one page of the deliveries that match `filter`, newest first, with the number
+   * of every matching delivery. The page and the count share one WHERE clause, so the
+   * count never includes a delivery that no page lists.
+   */
+  listDeliveryOverviews(filter: DeliveryFilter = {}): DeliveryOverviewPage {
+    const where = deliveryConditions(filter);
+    const limit = Math.max(0, Math.trunc(filter.limit ?? DEFAULT_LIMIT));
+    const keyset = filter.beforeSeq === undefined ? '' : ' AND d.seq < @beforeSeq';
+    const pageParams = { ...where.params, limit: limit + 1 };
+    if (filter.beforeSeq !== undefined) Object.assign(pageParams, { beforeSeq: filter.beforeSeq });
+
+    const rows = this.filterStatement(
+      `
+      SELECT ${DELIVERY_OVERVIEW_COLUMNS} ${DELIVERY_SOURCE}
+      WHERE ${where.sql}${keyset} ORDER BY d.seq DESC LIMIT @limit`,
+    ).all(pageParams) as DeliveryOverviewRow[];
+    const count = this.filterStatement(
+      `SELECT COUNT(*) AS total ${DELIVERY_SOURCE} WHERE ${where.sql}`,
+    ).get(where.params) as { total: number };
+
+    return {
+      items: rows.slice(0, limit).map(toDeliveryOverview),
+      hasMore: rows.length > limit,
+      total: count.total,
+    };
+  }
+
+  /** Returns one delivery as the delivery list shows it, or null. */
+  getDeliveryOverview(id: string): DeliveryOverview | null {
+    const row = this.statements.getDeliveryOverview.get(id) as DeliveryOverviewRow | undefined;
+    return row ? toDeliveryOverview(row) : null;
   }
 
   /** Returns a delivery with its recipients, trace and session transcript, or null. */
@@ -84,6 +136,12 @@ export class StoreQueries {
   getMessage(id: string): MessageDetail | null {
     const row = this.statements.getMessage.get(id) as MessageDetailRow | undefined;
     return row ? toMessageDetail(row) : null;
+  }
+
+  /** Returns the subject of a visible message, or null when there is no such message. */
+  getMessageSubject(id: string): string | null {
+    const row = this.statements.getMessageSubject.get(id) as { subject: string } | undefined;
+    return row ? row.subject : null;
   }
 
   /** Returns the message bytes exactly as received, or null. */
@@ -148,6 +206,69 @@ export class StoreQueries {
   counts(): StoreCounts {
     return this.statements.counts.get() as StoreCounts;
   }
+
+  private filterStatement(sql: string): Statement {
+    let statement = this.filterStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.filterStatements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** Folds text for comparison: NFC, then lower case. */
+function foldCase(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}
+
+/** Builds the WHERE clause of `filter` without its keyset position, with named parameters. */
+function deliveryConditions(filter: DeliveryFilter): {
+  sql: string;
+  params: Record<string, string | number>;
+} {
+  const conditions = ['1 = 1'];
+  const params: Record<string, string | number> = {};
+
+  const states = [...new Set(filter.states ?? [])];
+  if (states.length > 0) {
+    const names = states.map((_state, index) => `@state${index}`);
+    states.forEach((state, index) => (params[`state${index}`] = state));
+    conditions.push(`d.state IN (${names.join(', ')})`);
+  }
+
+  const text = filter.text ?? '';
+  if (text !== '') {
+    const matches = textMatcher(text, params);
+    conditions.push(`(
+      ${matches('m.subject')} OR ${matches('d.mail_from')}
+      OR ${matches('m.to_addresses')} OR ${matches('m.from_addresses')}
+      OR EXISTS (SELECT 1 FROM recipients r
+        WHERE r.delivery_id = d.id AND ${matches('r.address')}))`);
+  }
+  return { sql: conditions.join(' AND '), params };
+}
+
+/**
+ * Returns a function that writes the SQL test "column contains `text`, ignoring case".
+ * SQLite's LIKE folds ASCII letters only, so it serves ASCII text, and other text goes
+ * through FOLD_CASE_FUNCTION, which calls into JavaScript once per value and is slower.
+ * The address columns contain JSON, which keeps non-ASCII characters unescaped.
+ *
+ * NOTE: a search reads every delivery and its message row. The FTS5 index is meant to
+ * replace this scan; until then, search time grows with the number of stored deliveries.
+ */
+function textMatcher(
+  text: string,
+  params: Record<string, string | number>,
+): (column: string) => string {
+  // eslint-disable-next-line no-control-regex -- the range is all of ASCII, control characters included
+  if (/^[\u0000-\u007f]*$/.test(text)) {
+    params.pattern = `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    return (column) => `${column} LIKE @pattern ESCAPE '\\'`;
+  }
+  params.folded = foldCase(text);
+  return (column) => `instr(${FOLD_CASE_FUNCTION}(${column}), @folded) > 0`;
 }
 
 function page(options: ListOptions): [number, number] {
@@ -163,6 +284,9 @@ function prepareStatements(db: Database) {
       SELECT ${DELIVERY_LIST_COLUMNS}
       FROM deliveries d LEFT JOIN messages m ON m.id = d.id AND m.staged = 0
       ORDER BY d.seq DESC LIMIT ? OFFSET ?`),
+    getDeliveryOverview: db.prepare(
+      `SELECT ${DELIVERY_OVERVIEW_COLUMNS} ${DELIVERY_SOURCE} WHERE d.id = ?`,
+    ),
     getDelivery: db.prepare(`
       SELECT ${DELIVERY_LIST_COLUMNS}, d.*
       FROM deliveries d LEFT JOIN messages m ON m.id = d.id AND m.staged = 0
@@ -178,6 +302,7 @@ function prepareStatements(db: Database) {
       SELECT ${MESSAGE_LIST_COLUMNS} ${visible}
       ORDER BY received_at DESC, rowid DESC LIMIT ? OFFSET ?`),
     getMessage: db.prepare(`SELECT * ${visible} AND id = ?`),
+    getMessageSubject: db.prepare(`SELECT subject ${visible} AND id = ?`),
     getRaw: db.prepare(`SELECT raw ${visible} AND id = ?`),
     listHeaders: db.prepare(`
       SELECT h.position, h.name, h.value, h.raw_value

@@ -28,6 +28,39 @@ export interface DeliveryListItem {
   hasMessage: boolean;
 }
 
+/** A delivery list row with a preview of its recipients and the state of its message. */
+export interface DeliveryOverview extends DeliveryListItem {
+  /** The first accepted envelope recipients, at most DELIVERY_PREVIEW_RECIPIENTS of them. */
+  recipientsPreview: string[];
+  hasAttachments: boolean;
+  /** Read flag of the message; null when the delivery has no visible message. */
+  read: boolean | null;
+}
+
+/** The filter of `listDeliveryOverviews`. Every field narrows the list. */
+export interface DeliveryFilter {
+  /** Only deliveries in one of these states; all states when missing or empty. */
+  states?: readonly DeliveryState[];
+  /**
+   * Only deliveries whose subject, MAIL FROM, envelope recipients or header To or From
+   * contain this text, compared without regard to case.
+   */
+  text?: string;
+  /** Only deliveries older than this `seq`: the keyset position of the next page. */
+  beforeSeq?: number;
+  /** Maximum number of rows returned, 100 by default. */
+  limit?: number;
+}
+
+/** One page of deliveries, newest first. */
+export interface DeliveryOverviewPage {
+  items: DeliveryOverview[];
+  /** True when older deliveries match the filter beyond this page. */
+  hasMore: boolean;
+  /** Deliveries that match the filter without `beforeSeq` and `limit`, on all pages. */
+  total: number;
+}
+
 /** One RCPT TO and its outcome. */
 export interface RecipientRecord {
   position: number;

@@ -1,6 +1,7 @@
 import type {
   DeliveryDetail,
   DeliveryListItem,
+  DeliveryOverview,
   DeliveryState,
   HeaderRecord,
   MessageDetail,
@@ -69,6 +70,33 @@ export function toDeliveryListItem(row: DeliveryListRow): DeliveryListItem {
     abortKind: row.abort_kind,
     abortDetail: row.abort_detail,
     hasMessage: row.has_message === 1,
+  };
+}
+
+/** Number of accepted recipients that a delivery overview lists. */
+export const DELIVERY_PREVIEW_RECIPIENTS = 5;
+
+/** The list columns plus the recipient preview and the message flags; expects `d` and `m`. */
+export const DELIVERY_OVERVIEW_COLUMNS = `${DELIVERY_LIST_COLUMNS},
+  COALESCE(m.has_attachments, 0) AS has_attachments, m.read AS read,
+  (SELECT json_group_array(p.address ORDER BY p.position) FROM (
+    SELECT r.address, r.position FROM recipients r
+    WHERE r.delivery_id = d.id AND r.status = 'accepted'
+    ORDER BY r.position LIMIT ${DELIVERY_PREVIEW_RECIPIENTS}) p) AS recipients_preview`;
+
+export interface DeliveryOverviewRow extends DeliveryListRow {
+  has_attachments: number;
+  read: number | null;
+  recipients_preview: string | null;
+}
+
+export function toDeliveryOverview(row: DeliveryOverviewRow): DeliveryOverview {
+  return {
+    ...toDeliveryListItem(row),
+    recipientsPreview:
+      row.recipients_preview === null ? [] : (JSON.parse(row.recipients_preview) as string[]),
+    hasAttachments: row.has_attachments === 1,
+    read: row.read === null ? null : row.read === 1,
   };
 }
 

@@ -1,0 +1,318 @@
+import { API_PREFIX } from './api-types.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './delivery-routes.js';
+import { SCHEMAS } from './openapi-schemas.js';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+function json(description: string, schema: Schema): Schema {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+function error(description: string): Schema {
+  return json(description, ref('ApiError'));
+}
+
+const messageId: Schema = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Message id, which is also the id of its delivery.',
+  schema: { type: 'string' },
+};
+
+const notFound = error('No visible message has this id.');
+
+/** Responses that any route may give, from the Host, Origin and basic auth checks. */
+const COMMON_RESPONSES: Schema = {
+  '401': { description: 'Basic auth is configured and the request has no valid credentials.' },
+  '403': {
+    description:
+      'The Host header is not a name of this server, or a state-changing request came ' +
+      'from a page on another origin. The body is a plain-text reason.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  },
+};
+
+function operation(summary: string, fields: Schema): Schema {
+  const responses = { ...(fields.responses as Schema), ...COMMON_RESPONSES };
+  return { summary, ...fields, responses };
+}
+
+const paths: Record<string, Schema> = {
+  '/deliveries': {
+    get: operation('List deliveries, newest first', {
+      operationId: 'listDeliveries',
+      parameters: [
+        {
+          name: 'outcome',
+          in: 'query',
+          description: 'Comma-separated delivery states to include; all states when missing.',
+          schema: { type: 'string', examples: ['committed,aborted'] },
+        },
+        {
+          name: 'q',
+          in: 'query',
+          description:
+            'Text that the subject, MAIL FROM, an envelope recipient or the To or From ' +
+            'header must contain, compared without regard to case.',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          description: 'The nextCursor of the previous page, for the next (older) page.',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          description: 'Deliveries per page.',
+          schema: {
+            type: 'integer',
+            minimum: 1,
+            maximum: MAX_PAGE_SIZE,
+            default: DEFAULT_PAGE_SIZE,
+          },
+        },
+      ],
+      responses: {
+        '200': json('One page of deliveries.', ref('DeliveryPage')),
+        '400': error('An invalid outcome, cursor or limit.'),
+      },
+    }),
+  },
+  '/deliveries/{id}': {
+    get: operation('Get a delivery with its trace, recipients and message', {
+      operationId: 'getDelivery',
+      parameters: [{ ...messageId, description: 'Delivery id.' }],
+      responses: {
+        '200': json('The delivery.', ref('DeliveryView')),
+        '404': error('No delivery has this id.'),
+      },
+    }),
+  },
+  '/messages': {
+    delete: operation('Delete every finished delivery with its message', {
+      operationId: 'deleteAllMessages',
+      description: 'Deliveries still in progress stay. Sends a `messages.cleared` live event.',
+      responses: {
+        '200': json('The number of deliveries deleted.', {
+          type: 'object',
+          properties: { deleted: { type: 'integer' } },
+          required: ['deleted'],
+        }),
+      },
+    }),
+  },
+  '/messages/{id}': {
+    get: operation('Get a message', {
+      operationId: 'getMessage',
+      parameters: [messageId],
+      responses: { '200': json('The message.', ref('MessageView')), '404': notFound },
+    }),
+    delete: operation('Delete a message with its delivery', {
+      operationId: 'deleteMessage',
+      description: 'Sends a `message.deleted` live event.',
+      parameters: [messageId],
+      responses: { '204': { description: 'Deleted.' }, '404': notFound },
+    }),
+  },
+  '/messages/{id}/headers': {
+    get: operation('List the header fields of a message in order', {
+      operationId: 'listHeaders',
+      parameters: [messageId],
+      responses: {
+        '200': json('The header fields.', {
+          type: 'object',
+          properties: { headers: { type: 'array', items: ref('HeaderRecord') } },
+          required: ['headers'],
+        }),
+        '404': notFound,
+      },
+    }),
+  },
+  '/messages/{id}/raw': {
+    get: operation('Get the raw source of a message, byte for byte', {
+      operationId: 'getRawMessage',
+      parameters: [
+        messageId,
+        {
+          name: 'download',
+          in: 'query',
+          description: '1 sends the source as a file named after the subject, with .eml.',
+          schema: { type: 'string', enum: ['1'] },
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'The message as received.',
+          content: { 'message/rfc822': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '404': notFound,
+      },
+    }),
+  },
+  '/messages/{id}/parts': {
+    get: operation('List the MIME parts of a message in tree order', {
+      operationId: 'listParts',
+      parameters: [messageId],
+      responses: {
+        '200': json('The parts, without their content.', {
+          type: 'object',
+          properties: { parts: { type: 'array', items: ref('PartRecord') } },
+          required: ['parts'],
+        }),
+        '404': notFound,
+      },
+    }),
+  },
+  '/messages/{id}/parts/{partId}': {
+    get: operation('Download the decoded content of a part', {
+      operationId: 'getPart',
+      description:
+        'Content-Disposition carries the file name twice (RFC 6266): as ASCII in ' +
+        '`filename` and exactly, in UTF-8, in `filename*`.',
+      parameters: [
+        messageId,
+        {
+          name: 'partId',
+          in: 'path',
+          required: true,
+          description: 'Part id from the parts list, such as 1.2.',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'inline',
+          in: 'query',
+          description: '1 serves the part inline, as an image in the HTML preview needs.',
+          schema: { type: 'string', enum: ['1'] },
+        },
+      ],
+      responses: {
+        '200': {
+          description: "The part's content after transfer decoding, with its content type.",
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '404': error('No such message, or no such part, or the part is a multipart container.'),
+      },
+    }),
+  },
+  '/messages/{id}/html': {
+    get: operation('Get the HTML body prepared for a sandboxed frame', {
+      operationId: 'getMessageHtml',
+      description:
+        'cid: references point to the parts route. A Content-Security-Policy blocks ' +
+        'scripts, forms, frames and remote content.',
+      parameters: [
+        messageId,
+        {
+          name: 'remote',
+          in: 'query',
+          description: '1 allows images, styles, fonts and media from remote servers.',
+          schema: { type: 'string', enum: ['1'] },
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'The HTML body.',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+        '404': error('No such message, or the message has no HTML body.'),
+      },
+    }),
+  },
+  '/messages/{id}/read': {
+    put: operation('Mark a message read or unread', {
+      operationId: 'setMessageRead',
+      description: 'Sends a `message.read` live event.',
+      parameters: [messageId],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: { read: { type: 'boolean' } },
+              required: ['read'],
+            },
+          },
+        },
+      },
+      responses: {
+        '200': json('The message after the change.', ref('MessageView')),
+        '400': error('The body is not JSON with a boolean `read`.'),
+        '404': notFound,
+      },
+    }),
+  },
+  '/counts': {
+    get: operation('Count messages and deliveries', {
+      operationId: 'getCounts',
+      responses: { '200': json('The counts.', ref('StoreCounts')) },
+    }),
+  },
+  '/status': {
+    get: operation('Describe the running server', {
+      operationId: 'getStatus',
+      responses: { '200': json('Version, addresses and database.', ref('ServerStatus')) },
+    }),
+  },
+  '/events': {
+    get: operation('Stream live events', {
+      operationId: 'streamEvents',
+      description:
+        'Server-Sent Events. Each event is unnamed and carries one LiveEvent as JSON, ' +
+        'with its id as the SSE id. A comment is sent every 15 seconds as a heartbeat.',
+      parameters: [
+        {
+          name: 'Last-Event-ID',
+          in: 'header',
+          description: 'Id of the last event received; the missed events are sent first.',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'lastEventId',
+          in: 'query',
+          description: 'The same as Last-Event-ID, for clients that cannot set headers.',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'An endless stream of live events.',
+          content: { 'text/event-stream': { schema: ref('LiveEvent') } },
+        },
+      },
+    }),
+  },
+  '/openapi.json': {
+    get: operation('Get this document', {
+      operationId: 'getOpenApi',
+      responses: { '200': json('The OpenAPI 3.1 document.', { type: 'object' }) },
+    }),
+  },
+};
+
+/** Returns the OpenAPI 3.1 document of Mailscope's own API. */
+export function openApiDocument(version: string): Schema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Mailscope API',
+      version,
+      description:
+        'The API of the Mailscope inspector: deliveries with their SMTP trace, stored ' +
+        'messages, their parts and live events.',
+    },
+    servers: [{ url: API_PREFIX }],
+    // Basic auth applies only when the server was started with --http-auth.
+    security: [{}, { basicAuth: [] }],
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } },
+    },
+  };
+}
