@@ -1,0 +1,140 @@
+import type {
+  DeliveryPage,
+  DeliveryState,
+  DeliveryView,
+  HeaderRecord,
+  PartRecord,
+  ServerStatus,
+  StoreCounts,
+} from '../../src/http/api-types.js';
+
+/**
+ * Base of every API URL. It is relative to the page, so the same build works from the
+ * core's HTTP server in a browser tab and in the Electron window.
+ */
+export const API_BASE = 'api/mailscope';
+
+/** A failed request to the Mailscope API. `status` is 0 for a network error. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DeliveryQuery {
+  outcomes: DeliveryState[];
+  q: string;
+  cursor: string | null;
+  limit: number;
+}
+
+async function send(path: string, init: RequestInit = {}): Promise<Response> {
+  const method = init.method ?? 'GET';
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}/${path}`, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw error;
+    throw new ApiError(0, `${method} ${path} failed: ${(error as Error).message}`);
+  }
+  if (!response.ok) {
+    const text = (await response.text().catch(() => '')).slice(0, 200);
+    throw new ApiError(
+      response.status,
+      `${method} ${path} failed with HTTP ${response.status}${text ? `: ${text}` : ''}`,
+    );
+  }
+  return response;
+}
+
+async function sendJson<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await send(path, { ...init, headers: { Accept: 'application/json' } });
+  return (await response.json()) as T;
+}
+
+export function listDeliveries(query: DeliveryQuery, signal?: AbortSignal): Promise<DeliveryPage> {
+  const params = new URLSearchParams();
+  if (query.outcomes.length > 0) params.set('outcome', query.outcomes.join(','));
+  if (query.q.trim() !== '') params.set('q', query.q.trim());
+  if (query.cursor !== null) params.set('cursor', query.cursor);
+  params.set('limit', String(query.limit));
+  return sendJson<DeliveryPage>(`deliveries?${params}`, { signal });
+}
+
+export function getDelivery(id: string, signal?: AbortSignal): Promise<DeliveryView> {
+  return sendJson<DeliveryView>(`deliveries/${encodeURIComponent(id)}`, { signal });
+}
+
+export async function getHeaders(id: string, signal?: AbortSignal): Promise<HeaderRecord[]> {
+  const body = await sendJson<{ headers: HeaderRecord[] }>(
+    `messages/${encodeURIComponent(id)}/headers`,
+    { signal },
+  );
+  return body.headers;
+}
+
+export async function getParts(id: string, signal?: AbortSignal): Promise<PartRecord[]> {
+  const body = await sendJson<{ parts: PartRecord[] }>(`messages/${encodeURIComponent(id)}/parts`, {
+    signal,
+  });
+  return body.parts;
+}
+
+export function getCounts(signal?: AbortSignal): Promise<StoreCounts> {
+  return sendJson<StoreCounts>('counts', { signal });
+}
+
+export function getStatus(signal?: AbortSignal): Promise<ServerStatus> {
+  return sendJson<ServerStatus>('status', { signal });
+}
+
+/** Fetches the raw source of a message as text, from the `rawUrl` of its MessageView. */
+export async function getRawSource(rawUrl: string, signal?: AbortSignal): Promise<string> {
+  const response = await fetch(pageRelative(rawUrl), { signal });
+  if (!response.ok) {
+    throw new ApiError(response.status, `GET ${rawUrl} failed with HTTP ${response.status}`);
+  }
+  return response.text();
+}
+
+export async function setRead(id: string, read: boolean): Promise<void> {
+  await send(`messages/${encodeURIComponent(id)}/read`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ read }),
+  });
+}
+
+export async function deleteMessage(id: string): Promise<void> {
+  await send(`messages/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+export async function deleteAllMessages(): Promise<number> {
+  const response = await send('messages', { method: 'DELETE' });
+  const body = (await response.json()) as { deleted: number };
+  return body.deleted;
+}
+
+/** URL of one decoded MIME part. The server names the download after the part. */
+export function partUrl(messageId: string, partId: string): string {
+  return `${API_BASE}/messages/${encodeURIComponent(messageId)}/parts/${encodeURIComponent(partId)}`;
+}
+
+/**
+ * Makes a URL from the API, such as `/api/mailscope/messages/1/raw`, relative to the
+ * page, so the UI keeps working when it is served below another path.
+ */
+export function pageRelative(url: string): string {
+  return url.startsWith('/') && !url.startsWith('//') ? url.slice(1) : url;
+}
+
+/** Returns `url` with one query parameter added, keeping any query it already has. */
+export function withQueryParam(url: string, name: string, value: string): string {
+  const separator = url.includes('?') ? '&' : '?';
+  return `${url}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+}

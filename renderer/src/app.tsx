@@ -1,0 +1,264 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import type { LiveEvent, StoreCounts } from '../../src/http/api-types.js';
+import { deleteAllMessages, deleteMessage, getCounts, getStatus } from './api-client.js';
+import { ConfirmDialog, HelpDialog } from './app-dialog.js';
+import { AppHeader } from './app-header.js';
+import { useKeyboardShortcuts } from './app-keyboard.js';
+import { useNotify } from './app-notices.js';
+import { DeliveryDetail } from './delivery-detail.js';
+import { useResource } from './fetch-resource.js';
+import { navigate, useRoute } from './hash-route.js';
+import { useDeliveryList } from './list-data.js';
+import type { ListFilter } from './list-state.js';
+import { ListView } from './list-view.js';
+import { useLiveEvents } from './live-events.js';
+
+/** Counts reload at most this often while events stream in. */
+const COUNTS_INTERVAL_MS = 300;
+
+type Overlay = 'help' | 'delete-all' | null;
+
+export function App() {
+  const notify = useNotify();
+  const route = useRoute();
+  const [filter, setFilter] = useState<ListFilter>({ outcomes: [], q: '' });
+  const [chosenId, setChosenId] = useState<string | null>(null);
+  const [overlay, setOverlay] = useState<Overlay>(null);
+  const [detailVersion, setDetailVersion] = useState(0);
+  const searchInput = useRef<HTMLInputElement>(null);
+
+  const list = useDeliveryList(filter);
+  const rows = list.state.rows;
+  const selectedId = chosenId ?? route.deliveryId;
+  const [countsVersion, reloadCounts] = useThrottledVersion(COUNTS_INTERVAL_MS);
+  const counts = useResource('counts', countsVersion, getCounts);
+  const status = useResource('status', 0, getStatus);
+  const unread = counts.data?.unread ?? null;
+
+  useEffect(() => {
+    document.title = unread ? `(${unread}) Mailscope` : 'Mailscope';
+  }, [unread]);
+
+  const openId = route.deliveryId;
+  const onLiveEvents = useCallback(
+    (events: LiveEvent[]) => {
+      const reset = events.some(
+        (event) => event.type === 'resync' || event.type === 'messages.cleared',
+      );
+      list.applyEvents(events);
+      if (reset) list.reload();
+      reloadCounts();
+      const touchesOpen = events.some(
+        (event) => reset || ('deliveryId' in event && event.deliveryId === openId),
+      );
+      if (touchesOpen) setDetailVersion((version) => version + 1);
+    },
+    [list, openId, reloadCounts],
+  );
+  const liveStatus = useLiveEvents(onLiveEvents);
+
+  const open = useCallback(
+    (id: string) => {
+      setChosenId(id);
+      navigate(id, route.tab);
+    },
+    [route.tab],
+  );
+
+  const removeDelivery = useCallback(
+    (id: string) => {
+      const index = rows.findIndex((row) => row.id === id);
+      const neighbour = rows[index + 1] ?? rows[index - 1] ?? null;
+      deleteMessage(id).then(
+        () => {
+          notify('Deleted the message');
+          if (selectedId === id) setChosenId(neighbour?.id ?? null);
+          if (openId === id) navigate(null);
+        },
+        (error: Error) => notify(error.message, 'error'),
+      );
+    },
+    [rows, selectedId, openId, notify],
+  );
+
+  const confirmDeleteAll = () => {
+    setOverlay(null);
+    deleteAllMessages().then(
+      (deleted) => {
+        notify(`Deleted ${deleted} deliver${deleted === 1 ? 'y' : 'ies'}`);
+        setChosenId(null);
+        navigate(null);
+        list.reload();
+      },
+      (error: Error) => notify(error.message, 'error'),
+    );
+  };
+
+  useKeyboardShortcuts({
+    moveSelection(step) {
+      if (rows.length === 0) return;
+      const index = selectedId === null ? -1 : rows.findIndex((row) => row.id === selectedId);
+      const next = index < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, index + step));
+      setChosenId((rows[next] ?? rows[0])?.id ?? null);
+    },
+    openSelected() {
+      if (selectedId !== null) open(selectedId);
+    },
+    deleteSelected() {
+      if (selectedId !== null) removeDelivery(selectedId);
+    },
+    focusSearch() {
+      searchInput.current?.focus();
+      searchInput.current?.select();
+    },
+    showHelp() {
+      setOverlay('help');
+    },
+  });
+
+  const smtp = status.data?.smtp;
+  return (
+    <div className={`app${openId ? ' detail-open' : ''}`}>
+      <AppHeader
+        filter={filter}
+        onFilter={setFilter}
+        searchInput={searchInput}
+        unread={unread}
+        smtpAddress={smtp ? `${smtp.host}:${smtp.port}` : null}
+        liveStatus={liveStatus}
+        onDeleteAll={() => setOverlay('delete-all')}
+        onHelp={() => setOverlay('help')}
+      />
+      <main className="app-main">
+        <section className="list-pane" aria-label="Delivery list">
+          <ListStatusBar list={list} />
+          {rows.length === 0 && !list.loading ? (
+            <EmptyList filtered={filter.q !== '' || filter.outcomes.length > 0} smtp={smtp} />
+          ) : (
+            <ListView
+              rows={rows}
+              selectedId={selectedId}
+              openId={openId}
+              hasMore={list.state.nextCursor !== null}
+              loadingMore={list.loadingMore}
+              onOpen={open}
+              onLoadMore={list.loadMore}
+            />
+          )}
+        </section>
+        <section className="detail-pane" aria-label="Delivery detail pane">
+          {openId ? (
+            <>
+              <button
+                type="button"
+                className="close-detail"
+                aria-label="Close the detail"
+                onClick={() => navigate(null)}
+              >
+                ×
+              </button>
+              <DeliveryDetail
+                id={openId}
+                tab={route.tab}
+                version={detailVersion}
+                onDelete={removeDelivery}
+              />
+            </>
+          ) : (
+            <div className="detail-empty">
+              <p>Select a delivery to see its envelope, timeline and message.</p>
+              <p className="muted">
+                Press <kbd>?</kbd> for keyboard shortcuts.
+              </p>
+            </div>
+          )}
+        </section>
+      </main>
+
+      {overlay === 'help' && <HelpDialog onClose={() => setOverlay(null)} />}
+      {overlay === 'delete-all' && (
+        <ConfirmDialog
+          title="Delete all messages?"
+          message={deleteAllMessage(counts.data)}
+          confirmLabel="Delete all"
+          onConfirm={confirmDeleteAll}
+          onCancel={() => setOverlay(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+function deleteAllMessage(counts: StoreCounts | undefined): string {
+  const finished = counts ? counts.deliveries - counts.inProgress : null;
+  const what = finished === null ? 'every finished delivery' : `${finished} finished deliveries`;
+  return `This deletes ${what} with their messages and trace. Deliveries still in progress stay. It cannot be undone.`;
+}
+
+function ListStatusBar({ list }: { list: ReturnType<typeof useDeliveryList> }) {
+  const { total, unsearchedNew } = list.state;
+  return (
+    <div className="list-status">
+      <span>
+        {list.loading
+          ? 'Loading…'
+          : `${total.toLocaleString()} deliver${total === 1 ? 'y' : 'ies'}`}
+      </span>
+      {unsearchedNew > 0 && (
+        <button type="button" className="link-button" onClick={list.reload}>
+          {unsearchedNew} new since this search. Search again
+        </button>
+      )}
+      {list.error && (
+        <span role="alert" className="error-text">
+          {list.error}{' '}
+          <button type="button" className="link-button" onClick={list.reload}>
+            Retry
+          </button>
+        </span>
+      )}
+    </div>
+  );
+}
+
+function EmptyList({
+  filtered,
+  smtp,
+}: {
+  filtered: boolean;
+  smtp: { host: string; port: number } | undefined;
+}) {
+  if (filtered) return <div className="list-empty">No delivery matches this filter.</div>;
+  return (
+    <div className="list-empty">
+      <p>No mail yet.</p>
+      {smtp && (
+        <p className="muted">
+          Send mail to SMTP {smtp.host}:{smtp.port} and it shows here as it arrives.
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Returns a version number and a function that increments it at most once per
+ * `intervalMs`. Calls in between are folded into one increment at the end.
+ */
+function useThrottledVersion(intervalMs: number): [number, () => void] {
+  const [version, setVersion] = useState(0);
+  const timer = useRef<number | undefined>(undefined);
+
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+
+  const bump = useCallback(() => {
+    if (timer.current !== undefined) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = undefined;
+      setVersion((current) => current + 1);
+    }, intervalMs);
+  }, [intervalMs]);
+
+  return [version, bump];
+}

@@ -1,0 +1,118 @@
+import type { AddressEntry, DeliveryView } from '../../src/http/api-types.js';
+import { pageRelative, setRead, withQueryParam } from './api-client.js';
+import { useNotify } from './app-notices.js';
+import { CopyButton } from './copy-button.js';
+import { formatAddressEntry, formatDateTime, formatMailFrom, formatSize } from './format.js';
+import { OutcomeBadge } from './outcome-badge.js';
+
+interface DeliveryHeaderProps {
+  view: DeliveryView;
+  onDelete(id: string): void;
+}
+
+/** Renders the top of the detail: subject, addresses, outcome and the actions. */
+export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
+  const notify = useNotify();
+  const message = view.message;
+  const accepted = view.recipients.filter((recipient) => recipient.status === 'accepted');
+  const bccCount = accepted.filter((recipient) => recipient.bcc).length;
+
+  const toggleRead = () => {
+    if (!message) return;
+    setRead(message.id, !message.read).catch((error: Error) => notify(error.message, 'error'));
+  };
+
+  return (
+    <header className="detail-header">
+      <div className="detail-title-row">
+        <h2 className="detail-subject">
+          {message ? message.subject || '(no subject)' : untitled(view)}
+        </h2>
+        <OutcomeBadge
+          state={view.state}
+          abortKind={view.abortKind}
+          abortDetail={view.abortDetail}
+        />
+      </div>
+      {view.state === 'aborted' && view.abortDetail && (
+        <p className="abort-reason" role="note">
+          Aborted: {view.abortDetail}
+        </p>
+      )}
+
+      <dl className="detail-facts">
+        {message && <AddressFact label="From" entries={message.from} />}
+        {message && <AddressFact label="To" entries={message.to} />}
+        {message && message.cc.length > 0 && <AddressFact label="Cc" entries={message.cc} />}
+        {message && message.replyTo.length > 0 && (
+          <AddressFact label="Reply-To" entries={message.replyTo} />
+        )}
+        <dt>Envelope</dt>
+        <dd>
+          {formatMailFrom(view.mailFrom)} → {accepted.length} accepted recipient
+          {accepted.length === 1 ? '' : 's'}
+          {bccCount > 0 && `, ${bccCount} Bcc`}
+        </dd>
+        <dt>Received</dt>
+        <dd>
+          {formatDateTime(view.startedAt)}
+          {view.size !== null && ` · ${formatSize(view.size)}`}
+        </dd>
+        {message && (
+          <>
+            <dt>Date</dt>
+            <dd>
+              {message.dateIsReceivedAt
+                ? 'missing or invalid, shown as the received time'
+                : formatDateTime(message.date)}
+            </dd>
+          </>
+        )}
+      </dl>
+
+      <div className="detail-actions" role="toolbar" aria-label="Delivery actions">
+        {message && (
+          <>
+            <button type="button" onClick={toggleRead}>
+              {message.read ? 'Mark unread' : 'Mark read'}
+            </button>
+            <a
+              className="button"
+              href={withQueryParam(pageRelative(message.rawUrl), 'download', '1')}
+              download
+            >
+              Download .eml
+            </a>
+          </>
+        )}
+        <button type="button" className="danger" onClick={() => onDelete(view.id)}>
+          Delete
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function untitled(view: DeliveryView): string {
+  return view.state === 'in-progress' ? 'Delivery in progress' : 'Delivery without a message';
+}
+
+function AddressFact({ label, entries }: { label: string; entries: AddressEntry[] }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>
+        {entries.length === 0 && <span className="muted">none</span>}
+        {entries.map((entry, index) => (
+          <span key={index} className="address">
+            {formatAddressEntry(entry)}
+            {entry.address !== '' && (
+              <CopyButton text={entry.address} label={`Copy address ${entry.address}`} />
+            )}
+            {index < entries.length - 1 && ', '}
+          </span>
+        ))}
+      </dd>
+    </>
+  );
+}

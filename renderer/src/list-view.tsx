@@ -1,0 +1,174 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import type { CSSProperties } from 'react';
+
+import type { DeliverySummary } from '../../src/http/api-types.js';
+import { formatListTime, formatMailFrom, formatSize } from './format.js';
+import { OutcomeBadge } from './outcome-badge.js';
+
+/** Fixed row height in pixels, which must match `.list-row` in styles.css. */
+export const ROW_HEIGHT = 68;
+
+/** Start loading the next page when the last rendered row is this close to the end. */
+const LOAD_AHEAD_ROWS = 40;
+
+/** Recipients shown in a row before "+N more". */
+const PREVIEW_RECIPIENTS = 2;
+
+interface ListViewProps {
+  rows: DeliverySummary[];
+  selectedId: string | null;
+  openId: string | null;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onOpen(id: string): void;
+  onLoadMore(): void;
+}
+
+/** Renders the delivery list with only the rows in view in the DOM, so 100,000 rows stay fast. */
+export function ListView(props: ListViewProps) {
+  const { rows, selectedId, openId, hasMore, loadingMore, onOpen, onLoadMore } = props;
+  const scrollElement = useRef<HTMLDivElement>(null);
+  const count = rows.length + (hasMore ? 1 : 0);
+  // eslint-disable-next-line react-hooks/incompatible-library -- the UI is not built with the React Compiler, and the virtualiser's functions stay inside this component
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollElement.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (index) => rows[index]?.id ?? 'more',
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? -1;
+
+  useEffect(() => {
+    if (hasMore && !loadingMore && lastIndex >= rows.length - LOAD_AHEAD_ROWS) onLoadMore();
+  }, [hasMore, loadingMore, lastIndex, rows.length, onLoadMore]);
+
+  const selectedIndex = selectedId === null ? -1 : rows.findIndex((row) => row.id === selectedId);
+  useEffect(() => {
+    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- scroll only when the selection moves, not when rows arrive above it
+  }, [selectedId]);
+
+  return (
+    <div
+      ref={scrollElement}
+      className="list-scroll"
+      role="listbox"
+      aria-label="Deliveries"
+      tabIndex={0}
+      aria-activedescendant={selectedIndex >= 0 ? rowElementId(selectedId as string) : undefined}
+    >
+      <div className="list-canvas" style={{ height: virtualizer.getTotalSize() }}>
+        {items.map((item) => {
+          const row = rows[item.index];
+          const style = { transform: `translateY(${item.start}px)` };
+          if (!row) {
+            return (
+              <div key={item.key} className="list-more" style={style} role="presentation">
+                {loadingMore ? 'Loading more…' : ''}
+              </div>
+            );
+          }
+          return (
+            <ListRow
+              key={item.key}
+              row={row}
+              position={item.index + 1}
+              setSize={count}
+              selected={row.id === selectedId}
+              open={row.id === openId}
+              style={style}
+              onOpen={onOpen}
+            />
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+export function rowElementId(id: string): string {
+  return `delivery-row-${id}`;
+}
+
+interface ListRowProps {
+  row: DeliverySummary;
+  position: number;
+  setSize: number;
+  selected: boolean;
+  open: boolean;
+  style: CSSProperties;
+  onOpen(id: string): void;
+}
+
+function ListRow({ row, position, setSize, selected, open, style, onOpen }: ListRowProps) {
+  const unread = row.read === false;
+  const classes = ['list-row', selected && 'selected', open && 'open', unread && 'unread'];
+
+  return (
+    <div
+      id={rowElementId(row.id)}
+      role="option"
+      aria-selected={selected}
+      aria-posinset={position}
+      aria-setsize={setSize}
+      className={classes.filter(Boolean).join(' ')}
+      style={style}
+      data-delivery-id={row.id}
+      onClick={() => onOpen(row.id)}
+    >
+      <span className="row-mark">
+        {unread && <span className="unread-dot" title="Unread" />}
+        {unread && <span className="visually-hidden">Unread. </span>}
+      </span>
+      <span className={`row-from${row.mailFrom === '' ? ' null-sender' : ''}`}>
+        {formatMailFrom(row.mailFrom)}
+      </span>
+      <time className="row-time" dateTime={new Date(row.startedAt).toISOString()}>
+        {formatListTime(row.startedAt)}
+      </time>
+      <span className={`row-subject${row.subject === null ? ' empty' : ''}`}>
+        {row.subject === null ? noSubjectText(row) : row.subject || '(no subject)'}
+      </span>
+      <span className="row-meta">
+        {row.hasAttachments && <AttachmentMark />}
+        <span className="row-size">{formatSize(row.size)}</span>
+      </span>
+      <span className="row-to">{recipientsPreview(row)}</span>
+      <span className="row-outcome">
+        <OutcomeBadge state={row.state} abortKind={row.abortKind} abortDetail={row.abortDetail} />
+      </span>
+    </div>
+  );
+}
+
+function noSubjectText(row: DeliverySummary): string {
+  return row.state === 'in-progress' ? '(receiving…)' : '(no message)';
+}
+
+function recipientsPreview(row: DeliverySummary): string {
+  if (row.recipientCount === 0) return 'no accepted recipients';
+  const shown = row.recipientsPreview.slice(0, PREVIEW_RECIPIENTS);
+  const more = row.recipientCount - shown.length;
+  const list = `to ${shown.join(', ')}`;
+  return more > 0 ? `${list} +${more} more` : list;
+}
+
+function AttachmentMark() {
+  return (
+    <span className="attachment-mark" title="Has attachments">
+      <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
+        <path
+          d="M10.5 4.5 5.6 9.4a1.4 1.4 0 0 0 2 2l5-5a2.8 2.8 0 0 0-4-4l-5 5a4.2 4.2 0 0 0 6 6l4.4-4.4"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.3"
+          strokeLinecap="round"
+        />
+      </svg>
+      <span className="visually-hidden">Has attachments. </span>
+    </span>
+  );
+}
