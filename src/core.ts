@@ -4,7 +4,9 @@ import type { Config, ListenAddress } from './config.js';
 import { EventBus } from './delivery/events.js';
 import { DeliveryPipeline } from './delivery/pipeline.js';
 import { createHttpApp } from './http/app.js';
+import { LiveEventHub } from './http/live-events.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
+import { importMessage, ImportError, type ImportResult } from './import/index.js';
 import type { Logger } from './log.js';
 import { createSpillDir } from './paths.js';
 import { SmtpEndpoint } from './smtp/endpoint.js';
@@ -17,6 +19,15 @@ export interface Core {
   httpAddress: ListenAddress;
   store: Store;
   events: EventBus;
+  /** The live events that the HTTP server streams to the UI. */
+  liveEvents: LiveEventHub;
+  /** The pipeline that SMTP deliveries and imported messages go through. */
+  pipeline: DeliveryPipeline;
+  /**
+   * Stores a message file as a local delivery through the pipeline, within the message
+   * size limit. Throws ImportError when the message is refused or the core is closing.
+   */
+  importMessage(bytes: Buffer, options: { source: string }): Promise<ImportResult>;
   /** Stops accepting mail, aborts open deliveries with `reason`, and closes the store. */
   close(reason?: string): Promise<void>;
 }
@@ -68,10 +79,27 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
     const smtpAddress = await smtp.listen();
     cleanups.unshift((reason?: string) => smtp.close(reason));
 
+    // The hub subscribes after the store's trace writer, so a step is stored before the
+    // hub reads the delivery back for its live event.
+    const liveEvents = new LiveEventHub({ bus: events, queries: store.queries });
+
     let ready = true;
-    const app = createHttpApp({ isReady: () => ready });
+    let httpAddress: ListenAddress = config.http;
+    const app = createHttpApp({
+      isReady: () => ready,
+      store,
+      events,
+      liveEvents,
+      addresses: () => ({ smtp: smtpAddress, http: httpAddress }),
+      logger: logger.child({ module: 'http' }),
+      auth: config.httpAuth,
+    });
     const http: HttpServer = await startHttpServer(app, config.http);
+    httpAddress = http.address;
     cleanups.unshift(() => http.close());
+    // Closing the hub first ends the open event streams cleanly, before the server drops
+    // the connections that remain.
+    cleanups.unshift(() => liveEvents.close());
 
     logger.info({ smtp: smtpAddress, http: http.address, db: config.dbPath }, 'mailscope started');
 
@@ -81,6 +109,15 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
       httpAddress: http.address,
       store,
       events,
+      liveEvents,
+      pipeline,
+      importMessage(bytes, options) {
+        if (closing !== null) {
+          return Promise.reject(new ImportError('Mailscope is shutting down.'));
+        }
+        const limits = { maxMessageSize: config.maxMessageSize };
+        return importMessage({ pipeline, events }, bytes, { ...options, ...limits });
+      },
       close(reason = 'Server shutdown') {
         ready = false;
         closing ??= runCleanups(cleanups, reason, logger);
