@@ -1,6 +1,6 @@
 import type { SmtpReply } from '../delivery/types.js';
-import type { AddressEntry } from './parse/header-summary.js';
-import type { PartKind } from './parse/parts.js';
+import type { AddressEntry, StoredHeader } from './parse/header-summary.js';
+import type { PartKind, StoredPart } from './parse/parts.js';
 
 export type { AddressEntry } from './parse/header-summary.js';
 export type { PartKind } from './parse/parts.js';
@@ -137,26 +137,11 @@ export interface MessageDetail extends MessageListItem {
   html: string | null;
 }
 
-export interface HeaderRecord {
-  position: number;
-  name: string;
-  value: string;
-  rawValue: string;
-}
+/** One header field as the API returns it. */
+export type HeaderRecord = StoredHeader;
 
-export interface PartRecord {
-  partId: string;
-  parentPartId: string | null;
-  position: number;
-  kind: PartKind;
-  contentType: string;
-  charset: string | null;
-  disposition: string | null;
-  filename: string | null;
-  downloadName: string | null;
-  contentId: string | null;
-  size: number;
-}
+/** One MIME part without its content, addressed by message id and part id. */
+export type PartRecord = Omit<StoredPart, 'content'>;
 
 export interface PartContent extends PartRecord {
   /** Content after transfer decoding, empty for a multipart container. */
