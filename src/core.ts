@@ -8,7 +8,7 @@ import { LiveEventHub } from './http/live-events.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { importMessage, ImportError, type ImportResult } from './import/index.js';
 import type { Logger } from './log.js';
-import { createSpillDir } from './paths.js';
+import { createSpillDir, lockDatabase } from './paths.js';
 import { SmtpEndpoint } from './smtp/endpoint.js';
 import { loadOrCreateCertificate, type TlsCertificate } from './smtp/tls.js';
 import { openStore, type Store } from './store/index.js';
@@ -42,12 +42,22 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
   const events = new EventBus((error, event) => {
     logger.error({ err: error, event: event.type }, 'event listener failed');
   });
-  const store = openStore({
-    path: config.dbPath,
-    logger: logger.child({ module: 'store' }),
-    retention: { maxMessages: config.maxMessages, maxAgeMs: config.maxAgeMs },
-  });
+  const unlock = config.dbPath === ':memory:' ? null : await lockDatabase(config.dbPath);
+  let store: Store;
+  try {
+    store = openStore({
+      path: config.dbPath,
+      logger: logger.child({ module: 'store' }),
+      retention: { maxMessages: config.maxMessages, maxAgeMs: config.maxAgeMs },
+    });
+  } catch (error) {
+    await unlock?.();
+    throw new Error(`Could not open the database ${config.dbPath}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  if (unlock) cleanups.push(unlock);
   const detachStore = store.attach(events);
   cleanups.unshift(detachStore);
 
@@ -74,6 +84,8 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
       auth: {
         users: config.smtpAuth ? { [config.smtpAuth.user]: config.smtpAuth.password } : null,
         requireTls: config.smtpAuthRequireTls,
+        // With fixed credentials a client must log in; otherwise AUTH is optional.
+        required: config.smtpAuth !== null,
       },
     });
     const smtpAddress = await smtp.listen();
@@ -133,10 +145,22 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
 async function loadTls(config: Config, logger: Logger): Promise<TlsCertificate | null> {
   if (config.noStartTls) return null;
   if (config.tlsCertFile && config.tlsKeyFile) {
-    return { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) };
+    const cert = await readPem(config.tlsCertFile, '--tls-cert');
+    const key = await readPem(config.tlsKeyFile, '--tls-key');
+    return { cert, key };
   }
   const { key, cert } = await loadOrCreateCertificate(config.dataDir, { logger });
   return { key, cert };
+}
+
+async function readPem(file: string, option: string): Promise<Buffer> {
+  const pem = await readFile(file).catch((error: Error) => {
+    throw new Error(`Could not read the ${option} file ${file}: ${error.message}`);
+  });
+  if (!pem.includes('-----BEGIN')) {
+    throw new Error(`The ${option} file ${file} is not in PEM format (no "-----BEGIN" line).`);
+  }
+  return pem;
 }
 
 async function runCleanups(

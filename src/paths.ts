@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -37,15 +37,57 @@ export async function createSpillDir(dataDir: string): Promise<string> {
 
   for (const entry of await readdir(tmpRoot)) {
     const pid = Number(entry.slice(RUN_DIR_PREFIX.length).split('-')[0]);
-    if (entry.startsWith(RUN_DIR_PREFIX) && Number.isInteger(pid) && !isProcessAlive(pid)) {
+    if (entry.startsWith(RUN_DIR_PREFIX) && Number.isInteger(pid) && !isOtherProcessAlive(pid)) {
       await rm(path.join(tmpRoot, entry), { recursive: true, force: true });
     }
   }
   return mkdtemp(path.join(tmpRoot, `${RUN_DIR_PREFIX}${process.pid}-`));
 }
 
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/** The database is locked by another running Mailscope process. */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError';
+}
+
+/**
+ * Takes the lock file `<dbPath>.lock` that keeps a second Mailscope process away from a
+ * database the first one uses, because start-up recovery would mark the first one's open
+ * deliveries interrupted. A lock left by a process that no longer runs is taken over.
+ * Returns the function that releases the lock.
+ */
+export async function lockDatabase(dbPath: string): Promise<() => Promise<void>> {
+  const lockPath = `${dbPath}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+
+    const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && isOtherProcessAlive(owner)) {
+      throw new DatabaseInUseError(
+        `The database ${dbPath} is in use by another Mailscope process (pid ${owner}). ` +
+          'Stop that process, or start this one with another --db or --data-dir.',
+      );
+    }
+    await rm(lockPath, { force: true });
+  }
+  throw new DatabaseInUseError(
+    `Could not take the lock file ${lockPath}, because other processes keep creating it.`,
+  );
+}
+
+/**
+ * Tells whether a process other than this one runs with the given id. This process's
+ * own id counts as not running, because a file that names it was left by an earlier
+ * process that had the same id, as happens in containers where the server is always pid 1.
+ */
+function isOtherProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -114,4 +114,34 @@ describe('crash recovery', () => {
     const runDirs = await readdir(path.join(dataDir, 'tmp'));
     expect(runDirs).toHaveLength(1);
   });
+
+  it('keeps a second process away from a database in use', async () => {
+    const first = await start();
+    const dialogue = await SmtpDialogue.connect(first.smtp.port);
+    await dialogue.command('EHLO first.example.test');
+    await dialogue.command('MAIL FROM:<open@example.test>');
+    await dialogue.command('RCPT TO:<b@example.test>');
+
+    await expect(start()).rejects.toThrow(/in use by another Mailscope process/);
+
+    await dialogue.command('DATA');
+    const reply = await dialogue.data(Buffer.from('Subject: still mine\r\n\r\nbody\r\n'));
+    expect(reply).toMatch(/^250 /);
+    dialogue.destroy();
+
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const row = db
+        .prepare("SELECT id, state FROM deliveries WHERE mail_from = 'open@example.test'")
+        .get() as { id: string; state: string };
+      expect(row.state).toBe('committed');
+      const types = db
+        .prepare('SELECT type FROM delivery_events WHERE delivery_id = ? ORDER BY seq')
+        .all(row.id)
+        .map((event) => (event as { type: string }).type);
+      expect(types).not.toContain('delivery.interrupted');
+    } finally {
+      db.close();
+    }
+  });
 });
