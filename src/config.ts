@@ -73,8 +73,9 @@ Options (environment variable in brackets):
                             default 52428800 (50 MiB); suffixes K, M and G allowed
   --max-recipients N        recipients per message (MAILSCOPE_MAX_RECIPIENTS),
                             default 1000
-  --smtp-auth USER:PASS     accept only these SMTP credentials (MAILSCOPE_SMTP_AUTH);
-                            by default any credentials are accepted
+  --smtp-auth USER:PASS     require AUTH with these SMTP credentials
+                            (MAILSCOPE_SMTP_AUTH); by default AUTH is optional and
+                            any credentials are accepted
   --smtp-auth-require-tls   refuse AUTH before STARTTLS (MAILSCOPE_SMTP_AUTH_REQUIRE_TLS=1)
   --tls-cert PATH           PEM certificate for STARTTLS (MAILSCOPE_TLS_CERT)
   --tls-key PATH            PEM private key for STARTTLS (MAILSCOPE_TLS_KEY); without
@@ -84,7 +85,8 @@ Options (environment variable in brackets):
                             (MAILSCOPE_MAX_MESSAGES), default 10000
   --max-age DURATION        prune messages older than this, such as 12h or 7d
                             (MAILSCOPE_MAX_AGE), default no limit
-  --log-level LEVEL         error, warn, info or debug (MAILSCOPE_LOG_LEVEL), default info
+  --log-level LEVEL         fatal, error, warn, info, debug, trace or silent
+                            (MAILSCOPE_LOG_LEVEL), default info
   -h, --help                print this help and exit
   -v, --version             print the version and exit
 `;
@@ -125,8 +127,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
 
   const pick = (option: string | undefined, variable: string): string | undefined =>
     option ?? (env[variable] === '' ? undefined : env[variable]);
+  // Error messages name what the user set: the option, or else its environment variable.
+  const source = (option: keyof typeof values, variable: string): string =>
+    values[option] !== undefined ? `--${option}` : variable;
   const flag = (option: boolean | undefined, variable: string): boolean =>
-    option ?? ['1', 'true', 'yes'].includes((env[variable] ?? '').toLowerCase());
+    option ?? parseBoolean(env[variable], variable);
 
   const dataDir = path.resolve(
     pick(values['data-dir'], 'MAILSCOPE_DATA_DIR') ?? defaultDataDir(env),
@@ -136,18 +141,27 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const httpAuth = pick(values['http-auth'], 'MAILSCOPE_HTTP_AUTH');
   const maxAge = pick(values['max-age'], 'MAILSCOPE_MAX_AGE');
   const config: Config = {
-    smtp: parseListenAddress(pick(values.smtp, 'MAILSCOPE_SMTP'), DEFAULT_SMTP, '--smtp'),
-    http: parseListenAddress(pick(values.http, 'MAILSCOPE_HTTP'), DEFAULT_HTTP, '--http'),
+    smtp: parseListenAddress(
+      pick(values.smtp, 'MAILSCOPE_SMTP'),
+      DEFAULT_SMTP,
+      source('smtp', 'MAILSCOPE_SMTP'),
+    ),
+    http: parseListenAddress(
+      pick(values.http, 'MAILSCOPE_HTTP'),
+      DEFAULT_HTTP,
+      source('http', 'MAILSCOPE_HTTP'),
+    ),
     dataDir,
     dbPath: db === ':memory:' ? db : path.resolve(db ?? path.join(dataDir, 'mailscope.db')),
     maxMessageSize: parseByteSize(
       pick(values['max-message-size'], 'MAILSCOPE_MAX_MESSAGE_SIZE'),
       DEFAULT_MAX_MESSAGE_SIZE,
+      source('max-message-size', 'MAILSCOPE_MAX_MESSAGE_SIZE'),
     ),
     maxRecipients: parseCount(
       pick(values['max-recipients'], 'MAILSCOPE_MAX_RECIPIENTS'),
       DEFAULT_MAX_RECIPIENTS,
-      '--max-recipients',
+      source('max-recipients', 'MAILSCOPE_MAX_RECIPIENTS'),
     ),
     httpAuth: httpAuth === undefined ? null : parseCredentials(httpAuth, '--http-auth'),
     smtpAuth: auth === undefined ? null : parseCredentials(auth, '--smtp-auth'),
@@ -158,10 +172,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     maxMessages: parseCount(
       pick(values['max-messages'], 'MAILSCOPE_MAX_MESSAGES'),
       DEFAULT_MAX_MESSAGES,
-      '--max-messages',
+      source('max-messages', 'MAILSCOPE_MAX_MESSAGES'),
     ),
     maxAgeMs: maxAge === undefined ? null : parseDuration(maxAge),
-    logLevel: pick(values['log-level'], 'MAILSCOPE_LOG_LEVEL') ?? 'info',
+    logLevel: parseLogLevel(pick(values['log-level'], 'MAILSCOPE_LOG_LEVEL')),
   };
 
   if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
@@ -209,24 +223,58 @@ export function parseListenAddress(
 }
 
 /** Parses a byte count with an optional K, M or G suffix (powers of 1024). */
-export function parseByteSize(value: string | undefined, fallback: number): number {
+export function parseByteSize(
+  value: string | undefined,
+  fallback: number,
+  option = '--max-message-size',
+): number {
   if (value === undefined) return fallback;
   const match = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
   if (!match) {
     throw new ConfigError(
-      `Invalid --max-message-size value "${value}": expected a byte count such as 52428800 or 50M.`,
+      `Invalid ${option} value "${value}": expected a byte count such as 52428800 or 50M.`,
     );
   }
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
     (match[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'
   ];
   const bytes = Number(match[1]) * unit;
-  if (bytes < 1) {
+  if (bytes < 1 || bytes > MAX_MESSAGE_SIZE_LIMIT) {
     throw new ConfigError(
-      `Invalid --max-message-size value "${value}": it must be at least 1 byte.`,
+      `Invalid ${option} value "${value}": it must be from 1 byte to ` +
+        `${MAX_MESSAGE_SIZE_LIMIT} bytes, the largest value SQLite stores by default.`,
     );
   }
   return bytes;
+}
+
+/**
+ * The largest --max-message-size: SQLite's default SQLITE_MAX_LENGTH, the size limit of
+ * one string or BLOB, which the raw source of a message must fit in.
+ */
+export const MAX_MESSAGE_SIZE_LIMIT = 1_000_000_000;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(value: string | undefined): string {
+  if (value === undefined) return 'info';
+  const level = value.toLowerCase();
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(
+      `Invalid --log-level value "${value}": expected one of ${LOG_LEVELS.join(', ')}.`,
+    );
+  }
+  return level;
+}
+
+/** Reads an on/off environment variable; an unset or empty variable is off. */
+function parseBoolean(value: string | undefined, variable: string): boolean {
+  const normalized = (value ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(normalized)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+  throw new ConfigError(
+    `Invalid ${variable} value "${value}": expected 1, true, yes or on, or 0, false, no or off.`,
+  );
 }
 
 /** Parses a duration such as `90s`, `30m`, `12h` or `7d` into milliseconds. */

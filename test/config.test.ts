@@ -143,7 +143,7 @@ describe('parseListenAddress()', () => {
 describe('parseByteSize() and parseDuration()', () => {
   it('reads units', () => {
     expect(parseByteSize('50M', 0)).toBe(50 * 1024 * 1024);
-    expect(parseByteSize('2GiB', 0)).toBe(2 * 1024 ** 3);
+    expect(parseByteSize('512MiB', 0)).toBe(512 * 1024 ** 2);
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('12h')).toBe(12 * 3_600_000);
   });
@@ -167,5 +167,33 @@ describe('defaultDataDir()', () => {
     expect(
       defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u'),
     ).toBe('C:\\Users\\u\\AppData\\Roaming\\Mailscope');
+  });
+});
+
+describe('parseCli() validation', () => {
+  it('rejects an unknown log level', () => {
+    expect(() => run(['--log-level', 'verbose'])).toThrow(/expected one of fatal, error/);
+    expect(run(['--log-level', 'DEBUG']).logLevel).toBe('debug');
+  });
+
+  it('reads on/off variables and rejects other values', () => {
+    expect(run([], { MAILSCOPE_NO_STARTTLS: 'on' }).noStartTls).toBe(true);
+    expect(run([], { MAILSCOPE_NO_STARTTLS: 'off' }).noStartTls).toBe(false);
+    expect(() => run([], { MAILSCOPE_SMTP_AUTH_REQUIRE_TLS: 'enabled' })).toThrow(
+      /Invalid MAILSCOPE_SMTP_AUTH_REQUIRE_TLS value "enabled"/,
+    );
+  });
+
+  it('names the environment variable when it holds the bad value', () => {
+    expect(() => run([], { MAILSCOPE_SMTP: 'bad' })).toThrow(/Invalid MAILSCOPE_SMTP value/);
+    expect(() => run(['--smtp', 'bad'])).toThrow(/Invalid --smtp value/);
+    expect(() => run([], { MAILSCOPE_MAX_RECIPIENTS: 'x' })).toThrow(
+      /Invalid MAILSCOPE_MAX_RECIPIENTS value/,
+    );
+  });
+
+  it('caps the message size at what SQLite stores', () => {
+    expect(() => run(['--max-message-size', '99999999G'])).toThrow(/from 1 byte to 1000000000/);
+    expect(run(['--max-message-size', '900M']).maxMessageSize).toBe(900 * 1024 * 1024);
   });
 });

@@ -102,7 +102,11 @@ describe('runCoreBridge()', () => {
 
     expect(core).toBeNull();
     expect(port.posted).toEqual([
-      { type: 'error', code: 'START_FAILED', message: expect.stringContaining('--smtp') },
+      {
+        type: 'error',
+        code: 'START_FAILED',
+        message: expect.stringContaining('Invalid MAILSCOPE_SMTP value'),
+      },
     ]);
   });
 
