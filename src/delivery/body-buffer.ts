@@ -22,10 +22,11 @@ export interface BodyBuffer {
 
 /** A body held in memory. */
 export class MemoryBodyBuffer implements BodyBuffer {
-  constructor(private bytes: Buffer) {}
+  /** Length in bytes, which stays the message's size after `remove`. */
+  readonly size: number;
 
-  get size(): number {
-    return this.bytes.length;
+  constructor(private bytes: Buffer) {
+    this.size = bytes.length;
   }
 
   open(): Readable {

@@ -5,7 +5,7 @@ import type { EventBus } from '../delivery/events.js';
 import { openDatabase } from './db.js';
 import { StoreQueries } from './queries.js';
 import { recoverAfterCrash } from './recovery.js';
-import { resolveRetention, type RetentionPolicy } from './retention.js';
+import { RetentionPruner, resolveRetention, type RetentionPolicy } from './retention.js';
 import { SqliteTarget } from './sqlite-target.js';
 import { TraceWriter } from './trace-writer.js';
 
@@ -16,6 +16,9 @@ export { DEFAULT_RETENTION } from './retention.js';
 export { StoreQueries } from './queries.js';
 export { SqliteTarget } from './sqlite-target.js';
 export { TraceWriter } from './trace-writer.js';
+
+/** How often retention runs besides at each commit, in milliseconds. */
+const PRUNE_INTERVAL_MS = 60_000;
 
 export interface StoreOptions {
   /** Database file, or `:memory:` for a throwaway store. */
@@ -36,6 +39,11 @@ export interface Store {
   db: Database;
   target: SqliteTarget;
   queries: StoreQueries;
+  /**
+   * Applies the retention policy now and returns the number of deliveries deleted. Commits
+   * prune too; this also catches messages that aged out while no mail arrived.
+   */
+  prune(): number;
   /** Subscribes the trace writer to `bus` and returns the function that unsubscribes it. */
   attach(bus: EventBus): () => void;
   /** Unsubscribes from every bus and closes the database. Safe to call twice. */
@@ -74,6 +82,19 @@ export function openStore(options: StoreOptions): Store {
   const writer = new TraceWriter(db, logger);
   const queries = new StoreQueries(db);
   const detachers = new Set<() => void>();
+  const pruner = new RetentionPruner(db, retention);
+  const prune = (): number => db.transaction(() => pruner.prune(now()))();
+  // NOTE: rows pruned here produce no live event, so an open UI shows them until it
+  // reloads its list.
+  const pruneTimer = setInterval(() => {
+    try {
+      const deleted = prune();
+      if (deleted > 0) logger.info({ deleted }, 'pruned deliveries by retention');
+    } catch (error) {
+      logger.error({ err: error }, 'retention pruning failed');
+    }
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
 
   logger.info({ path: options.path, retention }, 'store opened');
   return {
@@ -81,6 +102,7 @@ export function openStore(options: StoreOptions): Store {
     db,
     target,
     queries,
+    prune,
     attach(bus) {
       const unsubscribe = writer.attach(bus);
       const detach = (): void => {
@@ -91,6 +113,7 @@ export function openStore(options: StoreOptions): Store {
       return detach;
     },
     close() {
+      clearInterval(pruneTimer);
       for (const detach of [...detachers]) detach();
       if (!db.open) return;
       db.pragma('optimize');

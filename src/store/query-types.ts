@@ -1,6 +1,6 @@
 import type { SmtpReply } from '../delivery/types.js';
 import type { AddressEntry, StoredHeader } from './parse/header-summary.js';
-import type { PartKind, StoredPart } from './parse/parts.js';
+import type { StoredPart } from './parse/parts.js';
 
 export type { AddressEntry } from './parse/header-summary.js';
 export type { PartKind } from './parse/parts.js';

@@ -86,3 +86,13 @@ describe('BodyWriter', () => {
     await expect(writer.finish()).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('MemoryBodyBuffer', () => {
+  it('keeps its size after remove()', async () => {
+    const body = new MemoryBodyBuffer(Buffer.from('twelve bytes'));
+    await body.remove();
+
+    expect(body.size).toBe(12);
+    expect((await body.readAll()).length).toBe(0);
+  });
+});

@@ -59,6 +59,27 @@ describe('RetentionPruner', () => {
     expect(store.store.queries.listMessages().map((message) => message.subject)).toEqual(['new']);
   });
 
+  it('prunes aged messages through Store.prune() with no new mail', async () => {
+    const store = open({ maxMessages: 100, maxAgeMs: 10_000 });
+    const old = await send(store, 'old');
+    clock += 60_000;
+
+    expect(store.store.prune()).toBe(1);
+    expect(store.store.queries.getDelivery(old)).toBeNull();
+    expect(store.store.queries.listMessages()).toEqual([]);
+  });
+
+  it('limits aborted deliveries through Store.prune() with no commit', async () => {
+    const store = open({ maxMessages: 1 });
+    for (let index = 0; index < 3; index += 1) {
+      const delivery = await store.pipeline.start(makeMeta(), 'sender@example.test');
+      await delivery.abort(abortReason('client-reset', 'RSET'));
+    }
+
+    expect(store.store.prune()).toBe(2);
+    expect(store.store.queries.listDeliveries()).toHaveLength(1);
+  });
+
   it('limits aborted deliveries by count', async () => {
     const store = open({ maxMessages: 2 });
     const aborted: string[] = [];
