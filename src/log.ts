@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -9,8 +10,25 @@ export interface LogOptions {
   destination?: NodeJS.WritableStream;
 }
 
-/** Creates the root logger. Subsystems take a child with `logger.child({ module })`. */
+/**
+ * Creates the root logger. Subsystems take a child with `logger.child({ module })`.
+ * Lines are JSON, one per line, for log collectors; on a terminal they are printed as
+ * readable text instead.
+ */
 export function createLogger(options: LogOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
-  return pino({ level: options.level ?? 'info', base: undefined }, destination);
+  const level = options.level ?? 'info';
+  if ((destination as NodeJS.WriteStream).isTTY) {
+    const pretty = PinoPretty({
+      destination,
+      sync: true,
+      colorize: true,
+      ignore: 'pid,hostname,module',
+      translateTime: 'HH:MM:ss.l',
+      singleLine: true,
+      messageFormat: '{if module}[{module}] {end}{msg}',
+    });
+    return pino({ level, base: undefined }, pretty);
+  }
+  return pino({ level, base: undefined }, destination);
 }
