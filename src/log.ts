@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
 export interface LogOptions {
   /** pino level name: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   level?: string;
-  /** Where log lines go; standard error by default, so standard output stays for the CLI. */
+  /** Stream for log lines: standard error by default, so standard output stays for the CLI. */
   destination?: NodeJS.WritableStream;
 }
 

@@ -41,7 +41,7 @@ export class DeliveryPipeline implements DeliveryTarget {
     } catch (error) {
       await Promise.allSettled(
         started.map((delivery) =>
-          delivery.abort({ kind: 'storage-error', detail: 'Another target refused MAIL FROM.' }),
+          delivery.abort({ kind: 'storage-error', detail: 'Another target rejected MAIL FROM.' }),
         ),
       );
       throw error;
@@ -158,7 +158,7 @@ export class PipelineDelivery implements Delivery {
         await delivery.commit();
       } catch (error) {
         // NOTE: targets that committed before this one keep the message; a commit
-        // cannot be taken back, which is why the contract asks commit not to fail.
+        // cannot be taken back, which is why the contract requires that commit should not fail.
         this.logger.error({ err: error }, 'target failed to commit');
         failure ??= error;
       }

@@ -4,7 +4,7 @@ import type { SmtpReply } from './types.js';
  * A failure that maps onto one SMTP reply. Targets throw it to reject a sender, a
  * recipient or a message; the SMTP endpoint sends its code, enhanced code and message.
  * The message goes to the client as it is, so it must not carry internal details: put
- * those in `cause`, which only the log sees.
+ * those in `cause`, which only the log records.
  */
 export class SmtpError extends Error implements SmtpReply {
   override name = 'SmtpError';
@@ -28,9 +28,9 @@ export class SmtpError extends Error implements SmtpReply {
 }
 
 /**
- * Maps any error onto the SMTP reply to send. An SmtpError keeps its own reply; any
- * other error is reported as a temporary local error, so that the client retries rather
- * than drops the message, and its details stay in the log.
+ * Maps any error onto the SMTP reply to send. An SmtpError keeps its own reply. Any other
+ * error becomes a temporary local error, so that the client retries rather than drops
+ * the message, and its details stay in the log.
  */
 export function toSmtpReply(error: unknown): SmtpReply {
   if (error instanceof SmtpError) {

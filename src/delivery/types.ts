@@ -44,7 +44,7 @@ export interface MailFromParams {
   all: Record<string, string | true>;
 }
 
-/** What a target knows about a delivery when it starts. */
+/** Metadata a target receives when a delivery starts. */
 export interface MsgMetadata {
   /** Public id of the delivery, also used for the message it commits. */
   id: string;

@@ -33,9 +33,9 @@ const FIELD_LINE = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
 /**
  * Reads the header block at the start of a message.
  *
- * Like common mail programs, it never fails: the first line that is neither a field nor
- * a continuation ends the block and counts as body, a leading mbox `From ` line and a
- * UTF-8 byte order mark are skipped, and each such repair is listed in `warnings`.
+ * Like common mail programs, it never fails. The first line that is neither a field nor
+ * a continuation ends the block and counts as body. A leading mbox `From ` line and a
+ * UTF-8 byte order mark are skipped. Each such repair is listed in `warnings`.
  */
 export function parseHeader(message: Buffer): MessageHeader {
   const fields: HeaderField[] = [];
@@ -107,7 +107,7 @@ export function parseHeader(message: Buffer): MessageHeader {
 
 /**
  * Returns the message with an empty line inserted where the header block ended without
- * one, so that a MIME parser sees the same header/body split as `parseHeader`. The
+ * one, so that a MIME parser gets the same header/body split as `parseHeader`. The
  * stored raw source is never changed; this copy is only for parsing.
  */
 export function withHeaderSeparator(message: Buffer, header: MessageHeader): Buffer {
