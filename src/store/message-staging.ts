@@ -3,22 +3,28 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { MsgMetadata } from '../delivery/types.js';
 import { prepareInsertDelivery } from './delivery-rows.js';
 import type { ParsedMessage } from './parse/parse-message.js';
+import type { StoredPart } from './parse/parts.js';
 
-/** A message ready to be staged: its raw bytes, what was parsed from them, and the envelope. */
+/** A message ready to be staged: what was parsed from it, its size and the envelope. */
 export interface MessageToStage {
   meta: MsgMetadata;
   mailFrom: string;
   /** Recipients this delivery accepted, cleaned and without duplicates, in RCPT order. */
   recipients: string[];
   receivedAt: number;
-  raw: Buffer;
+  /** Size of the raw message in bytes. */
+  size: number;
   parsed: ParsedMessage;
 }
 
+// Placeholder for the NOT NULL raw column until storeRaw() fills it in.
+const EMPTY_RAW = Buffer.alloc(0);
+
 /**
- * The writes behind the staging protocol: `stage` inserts a message with staged = 1,
- * `publish` makes it visible and `discard` removes it. Readers see only staged = 0 rows,
- * like a maildir that writes to tmp/ and renames into new/.
+ * The writes behind the staging protocol. `stage` inserts a message with staged = 1,
+ * `stageParts` adds its parts and `storeRaw` its raw source, `publish` makes it visible
+ * and `discard` removes it. Readers see only staged = 0 rows, like a maildir that writes
+ * to tmp/ and renames into new/, so a message may be staged in several transactions.
  */
 export class MessageStaging {
   private readonly insertDelivery: ReturnType<typeof prepareInsertDelivery>;
@@ -26,6 +32,7 @@ export class MessageStaging {
   private readonly insertMessage: Statement;
   private readonly insertHeader: Statement;
   private readonly insertPart: Statement;
+  private readonly updateRaw: Statement;
   private readonly publishStaged: Statement;
 
   constructor(private readonly db: Database) {
@@ -55,13 +62,15 @@ export class MessageStaging {
         @disposition, @filename, @downloadName, @contentId, @size, @content
       )
     `);
+    this.updateRaw = db.prepare('UPDATE messages SET raw = ? WHERE id = ? AND staged = 1');
     this.publishStaged = db.prepare('UPDATE messages SET staged = 0 WHERE id = ? AND staged = 1');
   }
 
   /**
-   * Inserts the message, its header fields and its parts with staged = 1, in one
-   * transaction. The delivery row is created too if the trace writer has not created it,
-   * so that the message's foreign key is satisfied.
+   * Inserts the message and its header fields with staged = 1, in one transaction, with
+   * an empty raw source that `storeRaw` replaces. The parts are left to `stageParts`. The
+   * delivery row is created too if the trace writer has not created it, so that the
+   * message's foreign key is satisfied.
    */
   stage(message: MessageToStage): void {
     const { meta, parsed } = message;
@@ -82,22 +91,37 @@ export class MessageStaging {
         envelope: JSON.stringify(message.recipients),
         date: parsed.date,
         dateIsReceivedAt: parsed.dateIsReceivedAt ? 1 : 0,
-        size: message.raw.length,
+        size: message.size,
         snippet: parsed.snippet,
         hasAttachments: attachmentCount > 0 ? 1 : 0,
         attachmentCount,
         warnings: JSON.stringify(parsed.warnings),
         text: parsed.text,
         html: parsed.html,
-        raw: message.raw,
+        raw: EMPTY_RAW,
       });
       for (const field of parsed.headers) {
         this.insertHeader.run(meta.id, field.position, field.name, field.value, field.rawValue);
       }
-      for (const part of parsed.parts) {
-        this.insertPart.run({ messageId: meta.id, ...part });
+    })();
+  }
+
+  /** Inserts parts of a staged message, in one transaction. */
+  stageParts(id: string, parts: StoredPart[]): void {
+    this.db.transaction(() => {
+      for (const part of parts) {
+        this.insertPart.run({ messageId: id, ...part });
       }
     })();
+  }
+
+  /**
+   * Stores the raw source of a staged message. Returns false when no staged row was found.
+   * SQLite copies the bound bytes and builds the row from the copy, so the statement
+   * needs about twice the size of `raw` in memory on top of `raw` itself.
+   */
+  storeRaw(id: string, raw: Buffer): boolean {
+    return this.updateRaw.run(raw, id).changes === 1;
   }
 
   /** Makes a staged message visible. Returns false when no staged row was found. */

@@ -9,7 +9,9 @@ import type { Delivery, DeliveryTarget, MsgMetadata } from '../delivery/types.js
 import type { MessageHeader } from '../message/header.js';
 import { MessageStaging, type MessageToStage } from './message-staging.js';
 import { parseMessage } from './parse/parse-message.js';
+import type { StoredPart } from './parse/parts.js';
 import { RetentionPruner, type RetentionPolicy } from './retention.js';
+import { WriteLane } from './write-lane.js';
 
 export interface SqliteTargetOptions {
   db: Database;
@@ -25,10 +27,23 @@ function storageError(cause: unknown): SmtpError {
 }
 
 /**
+ * Maximum content of the parts inserted in one transaction, in bytes. A larger part gets
+ * a transaction of its own. Other sessions are served between these transactions.
+ */
+const PART_BATCH_BYTES = 1024 * 1024;
+
+/**
  * The SQLite store as a delivery target. It follows the staging protocol of the delivery
  * contract: `start` and `addRcpt` write nothing, `body` parses the message and inserts it
- * with staged = 1 in one transaction, `commit` makes it visible (and prunes by the
- * retention policy) in another, and `abort` deletes the staged rows.
+ * with staged = 1, `commit` makes it visible (and prunes by the retention policy) in one
+ * transaction, and `abort` deletes the staged rows.
+ *
+ * `body` stages in several transactions: the message row with its header fields first,
+ * then the parts in batches, and the raw source last, read from the body buffer only
+ * then. So a large message does not block the event loop in one long write, and its raw
+ * source and decoded parts are not in memory at the same time. These writes and the one
+ * in `commit` go through one WriteLane for all deliveries, so other sessions are served
+ * between them.
  *
  * The delivery rows, recipients and trace come from the event bus through TraceWriter,
  * so this target writes only the message.
@@ -45,7 +60,10 @@ export class SqliteTarget implements DeliveryTarget {
 
     this.store = {
       now,
+      lane: new WriteLane(),
       stage: (message) => staging.stage(message),
+      stageParts: (id, parts) => staging.stageParts(id, parts),
+      storeRaw: (id, raw) => staging.storeRaw(id, raw),
       publish: (id) =>
         db.transaction(() => {
           if (!staging.publish(id)) {
@@ -68,13 +86,19 @@ export class SqliteTarget implements DeliveryTarget {
 /** The writes a delivery needs, shared by every delivery of one target. */
 interface MessageStore {
   now(): number;
+  /** Queue for every write below except `discard`, which abort() runs at once. */
+  lane: WriteLane;
   stage(message: MessageToStage): void;
+  stageParts(id: string, parts: StoredPart[]): void;
+  /** Returns false when the staged message is gone. */
+  storeRaw(id: string, raw: Buffer): boolean;
   /** Makes the staged message visible and prunes by retention, in one transaction. */
   publish(id: string): void;
   discard(id: string): void;
 }
 
-type State = 'open' | 'staged' | 'committed' | 'aborted';
+/** `staging`: some rows are written, but the raw source is still missing. */
+type State = 'open' | 'staging' | 'staged' | 'committed' | 'aborted';
 
 /** One delivery on the SQLite target. */
 class SqliteDelivery implements Delivery {
@@ -97,62 +121,140 @@ class SqliteDelivery implements Delivery {
   }
 
   async body(header: MessageHeader, body: BodyBuffer): Promise<void> {
-    let raw: Buffer;
-    try {
-      raw = await body.readAll();
-    } catch (error) {
-      this.logger.error({ err: error }, 'reading the message body failed');
-      throw storageError(error);
-    }
-
-    const receivedAt = this.store.now();
     const startedParsing = Date.now();
-    const parsed = await parseMessage(raw, header, receivedAt);
-    if (this.state === 'aborted') {
-      // abort() arrived while the message was being parsed, so nothing is written.
+    const counts = await this.stageParsed(header, body);
+    // A null result or false means that abort() arrived meanwhile and nothing is left staged.
+    if (counts === null || !(await this.stageRaw(body))) {
       return;
     }
+    this.state = 'staged';
+    this.logger.debug(
+      { bytes: body.size, ...counts, ms: Date.now() - startedParsing },
+      'message staged',
+    );
+  }
 
-    try {
+  /**
+   * Parses the message and stages everything but its raw source. Returns the number of
+   * parts and warnings, or null when the delivery was aborted meanwhile.
+   */
+  private async stageParsed(
+    header: MessageHeader,
+    body: BodyBuffer,
+  ): Promise<{ parts: number; warnings: number } | null> {
+    const receivedAt = this.store.now();
+    const parsed = await parseMessage(body, header, receivedAt);
+
+    const staged = await this.write(body.size, () => {
       this.store.stage({
         meta: this.meta,
         mailFrom: this.mailFrom,
         recipients: [...this.recipients.values()],
         receivedAt,
-        raw,
+        size: body.size,
         parsed,
       });
+      this.state = 'staging';
+    });
+    if (!staged) {
+      return null;
+    }
+
+    for (const batch of batchParts(parsed.parts, PART_BATCH_BYTES)) {
+      const written = await this.write(body.size, () => {
+        this.store.stageParts(this.meta.id, batch);
+      });
+      if (!written) {
+        return null;
+      }
+      // The rows hold the content now. Dropping it lets the memory be reclaimed before
+      // the raw source is read.
+      for (const part of batch) {
+        part.content = null;
+      }
+    }
+    return { parts: parsed.parts.length, warnings: parsed.warnings.length };
+  }
+
+  /**
+   * Reads the raw source and stores it in the staged message, in one task of the write
+   * lane, so that deliveries hold their raw source in memory one at a time. Returns false
+   * when the delivery was aborted meanwhile.
+   */
+  private stageRaw(body: BodyBuffer): Promise<boolean> {
+    return this.store.lane.run(async () => {
+      if (this.aborted) {
+        return false;
+      }
+      let raw: Buffer;
+      try {
+        raw = await body.readAll();
+      } catch (error) {
+        this.logger.error({ err: error }, 'reading the message body failed');
+        throw storageError(error);
+      }
+      if (this.aborted) {
+        return false;
+      }
+      const stored = this.runStep(raw.length, () => this.store.storeRaw(this.meta.id, raw));
+      if (!stored) {
+        const error = new Error(`No staged message ${this.meta.id} to store the raw source in`);
+        this.logger.error({ err: error }, 'staging the message failed');
+        throw storageError(error);
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Runs one staging write in the write lane, unless the delivery was aborted before its
+   * turn. Resolves to false when it was, and rejects with a 451 reply when the write fails.
+   */
+  private write(bytes: number, step: () => void): Promise<boolean> {
+    return this.store.lane.run(() => {
+      if (this.aborted) {
+        // abort() arrived while the message was parsed or queued, and discarded
+        // whatever was staged before.
+        return false;
+      }
+      this.runStep(bytes, step);
+      return true;
+    });
+  }
+
+  private runStep<T>(bytes: number, step: () => T): T {
+    try {
+      return step();
     } catch (error) {
-      this.logger.error({ err: error, bytes: raw.length }, 'staging the message failed');
+      this.logger.error({ err: error, bytes }, 'staging the message failed');
       throw storageError(error);
     }
-    this.state = 'staged';
-    this.logger.debug(
-      {
-        bytes: raw.length,
-        parts: parsed.parts.length,
-        warnings: parsed.warnings.length,
-        ms: Date.now() - startedParsing,
-      },
-      'message staged',
-    );
+  }
+
+  // A getter, because TypeScript would keep the state narrowed across an await.
+  private get aborted(): boolean {
+    return this.state === 'aborted';
   }
 
   async commit(): Promise<void> {
     if (this.state !== 'staged') {
       throw new Error(`commit() called on a delivery in state ${this.state}`);
     }
-    try {
-      this.store.publish(this.meta.id);
-    } catch (error) {
-      this.logger.error({ err: error }, 'committing the message failed');
-      throw storageError(error);
-    }
+    // SQLite rewrites the whole row on UPDATE, raw source included, so publishing a large
+    // message is a long write too and waits for its turn.
+    await this.store.lane.run(() => {
+      try {
+        this.store.publish(this.meta.id);
+      } catch (error) {
+        this.logger.error({ err: error }, 'committing the message failed');
+        throw storageError(error);
+      }
+    });
     this.state = 'committed';
   }
 
   async abort(reason: AbortReason): Promise<void> {
-    const wasStaged = this.state === 'staged';
+    const wasStaged = this.state === 'staging' || this.state === 'staged';
     this.state = 'aborted';
     if (!wasStaged) return;
     try {
@@ -166,4 +268,27 @@ class SqliteDelivery implements Delivery {
       throw error;
     }
   }
+}
+
+/**
+ * Splits parts into groups whose content adds up to at most `maxBytes`, keeping their
+ * order. A part larger than `maxBytes` forms a group of its own.
+ */
+function batchParts(parts: StoredPart[], maxBytes: number): StoredPart[][] {
+  const batches: StoredPart[][] = [];
+  let batch: StoredPart[] = [];
+  let bytes = 0;
+  for (const part of parts) {
+    if (batch.length > 0 && bytes + part.size > maxBytes) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(part);
+    bytes += part.size;
+  }
+  if (batch.length > 0) {
+    batches.push(batch);
+  }
+  return batches;
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MemoryBodyBuffer } from '../../src/delivery/body-buffer.js';
-import { SmtpError } from '../../src/delivery/smtp-error.js';
+import { causeMessage, SmtpError } from '../../src/delivery/smtp-error.js';
 import { parseHeader } from '../../src/message/header.js';
 import { openDatabase, StoreQueries } from '../../src/store/index.js';
 import {
@@ -108,6 +108,7 @@ describe('SqliteTarget', () => {
       expect(failure).toBeInstanceOf(SmtpError);
       expect((failure as SmtpError).code).toBe(451);
       expect((failure as SmtpError).enhancedCode).toBe('4.3.0');
+      expect(causeMessage(failure)).toBe('database is locked');
       // A retry, which the 451 reply requests, succeeds once the lock is released.
       const id = await deliver(harness, raw);
       expect(harness.store.queries.getRaw(id)?.equals(raw)).toBe(true);

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { crlf, openCaseStore } from './helpers.js';
+import { FileBodyBuffer } from '../../src/delivery/body-buffer.js';
+import { parseHeader } from '../../src/message/header.js';
+import { crlf, makeMeta, openCaseStore } from './helpers.js';
 
 let cases: Awaited<ReturnType<typeof openCaseStore>>;
 
@@ -63,6 +67,30 @@ describe('SqliteTarget', () => {
       expect(queries.getMessage(id)?.text?.trim()).toBe('The file is attached.');
       const part = queries.getPart(id, '2');
       expect(part?.downloadName).toBe('data.bin');
+      expect(part?.size).toBe(attachment.length);
+      expect(part?.content.equals(attachment)).toBe(true);
+    });
+
+    it('stores a spilled 20 MB message byte-exact', async () => {
+      // The SMTP endpoint hands over a message above 1 MiB as a FileBodyBuffer, which the
+      // store parses as a stream and reads whole only to store the raw source.
+      const attachment = randomBytes(15 * 1024 * 1024);
+      const raw = messageWithAttachment(attachment);
+      const file = path.join(cases.dir, 'spilled-body.eml');
+      await writeFile(file, raw);
+      const meta = makeMeta();
+
+      const delivery = await cases.harness.pipeline.start(meta, 'sender@example.test');
+      await delivery.addRcpt('receiver@example.test');
+      await delivery.body(parseHeader(raw), new FileBodyBuffer(file, raw.length));
+      await delivery.commit();
+
+      const { queries } = cases.harness.store;
+      expect(raw.length).toBeGreaterThan(20 * 1024 * 1024);
+      expect(queries.getRaw(meta.id)?.equals(raw)).toBe(true);
+      expect(queries.getMessage(meta.id)?.size).toBe(raw.length);
+      expect(queries.getMessage(meta.id)?.text?.trim()).toBe('The file is attached.');
+      const part = queries.getPart(meta.id, '2');
       expect(part?.size).toBe(attachment.length);
       expect(part?.content.equals(attachment)).toBe(true);
     });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { abortReason } from '../../src/delivery/abort-reason.js';
-import { MemoryBodyBuffer } from '../../src/delivery/body-buffer.js';
+import { MemoryBodyBuffer, type BodyBuffer } from '../../src/delivery/body-buffer.js';
 import { parseHeader } from '../../src/message/header.js';
 import { openDatabase, StoreQueries } from '../../src/store/index.js';
 import { crlf, deliver, makeMeta, makeTempDir, openHarness, type Harness } from './helpers.js';
@@ -234,6 +234,45 @@ describe('SqliteTarget', () => {
       expect(count('headers', 'message_id')).toEqual({ n: 0 });
       expect(count('parts', 'message_id')).toEqual({ n: 0 });
       expect(harness.store.queries.getDelivery(meta.id)?.state).toBe('aborted');
+    });
+
+    it('removes rows staged before the raw source', async () => {
+      // body() stages the message row and the parts first, and reads the raw source last.
+      // This buffer holds that read until abort() has run.
+      let readStarted!: () => void;
+      const reading = new Promise<void>((resolve) => (readStarted = resolve));
+      let releaseRead!: () => void;
+      const released = new Promise<void>((resolve) => (releaseRead = resolve));
+      const inner = new MemoryBodyBuffer(MESSAGE);
+      const gated: BodyBuffer = {
+        size: inner.size,
+        open: () => inner.open(),
+        readAll: async () => {
+          readStarted();
+          await released;
+          return inner.readAll();
+        },
+        remove: () => inner.remove(),
+      };
+      const meta = makeMeta();
+      const delivery = await harness.store.target.start(meta, 'sender@example.test');
+      await delivery.addRcpt('receiver@example.test');
+
+      const body = delivery.body(parseHeader(MESSAGE), gated);
+      await reading;
+      const { db } = harness.store;
+      const count = (table: string, column: string): unknown =>
+        db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = ?`).get(meta.id);
+      expect(count('messages', 'id')).toEqual({ n: 1 });
+      expect(count('parts', 'message_id')).toEqual({ n: 3 });
+      await delivery.abort(abortReason('client-reset', 'The client sent RSET.'));
+      releaseRead();
+      await body;
+
+      expect(count('messages', 'id')).toEqual({ n: 0 });
+      expect(count('headers', 'message_id')).toEqual({ n: 0 });
+      expect(count('parts', 'message_id')).toEqual({ n: 0 });
+      await expect(delivery.commit()).rejects.toThrow(/state aborted/);
     });
   });
 

@@ -1,8 +1,11 @@
 import mailsplit from '@zone-eu/mailsplit';
 import type { MimeNode as SplitterNode } from '@zone-eu/mailsplit';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
+import type { OpenMessage } from './message-source.js';
 import { SPLITTER_OPTIONS } from './parser-options.js';
+import { BODY_TYPES } from './parts.js';
 
 /** One node of a message's MIME structure, in the order it appears. */
 export interface MimeTreeNode {
@@ -37,11 +40,24 @@ interface OpenLeaf {
 
 /**
  * Splits a message into its MIME nodes with mailsplit, the splitter mailparser uses, and
- * decodes the transfer encoding of every leaf. Rejects when the splitter fails, for
- * example on more than `maxChildNodes` parts.
+ * decodes the transfer encoding of every leaf. The message is read as a stream, so only
+ * the decoded content of the leaves is kept. Rejects when the message cannot be read or
+ * the splitter fails, for example on more than `maxChildNodes` parts.
+ *
+ * When `textCopy` is given, the message is also written to it as it is split, without
+ * the content of leaves that mailparser never reads into the text. A mailparser fed from
+ * `textCopy` then skips the attachments instead of splitting and decoding them a second
+ * time. `textCopy` is ended when the split succeeds, and destroyed with the error when it
+ * fails.
  */
-export async function readMimeTree(message: Buffer): Promise<MimeTreeNode[]> {
+export async function readMimeTree(
+  open: OpenMessage,
+  textCopy?: Writable,
+): Promise<MimeTreeNode[]> {
   const splitter = new mailsplit.Splitter(SPLITTER_OPTIONS);
+  // The splitter's typings declare only its 'data' event, but it is a Transform stream.
+  const stream = splitter as unknown as Transform;
+  const copy = textCopy ? new TextCopy(textCopy, stream) : null;
   const nodes: MimeTreeNode[] = [];
   const ids = new Map<SplitterNode, string>();
   const taken = new Set<string>();
@@ -52,6 +68,8 @@ export async function readMimeTree(message: Buffer): Promise<MimeTreeNode[]> {
     leaf?.decoder.end();
     leaf = null;
   };
+
+  let copyBody = false;
 
   splitter.on('data', (chunk) => {
     if (chunk.type === 'node') {
@@ -64,37 +82,103 @@ export async function readMimeTree(message: Buffer): Promise<MimeTreeNode[]> {
         leaf = openLeaf(chunk, node);
         pending.push(leaf.done);
       }
+      // Unchanged headers come back byte for byte, as mailsplit's own Joiner relies on.
+      copy?.write(chunk.getHeaders());
+      copyBody = mayBeText(chunk);
     } else if (chunk.type === 'body') {
       leaf?.decoder.write(chunk.value);
+      if (copyBody) {
+        copy?.write(chunk.value);
+      }
     } else {
       // Multipart framing (preamble, delimiters) ends the leaf before it.
       closeLeaf();
+      copy?.write(chunk.value);
     }
   });
 
-  // The splitter's typings declare only its 'data' event, but it emits every Transform event.
-  const stream = splitter as unknown as Transform;
-  await new Promise<void>((resolve, reject) => {
-    stream.once('error', reject);
-    stream.once('end', resolve);
-    stream.end(message);
-  });
+  try {
+    await pipeline(open(), stream);
+  } catch (error) {
+    textCopy?.destroy(error as Error);
+    throw error;
+  }
   closeLeaf();
+  if (textCopy && !textCopy.destroyed) {
+    textCopy.end();
+  }
   await Promise.all(pending);
   return nodes;
 }
 
+/**
+ * Tells whether mailparser may read the content of a node into the message text. It reads
+ * the types in BODY_TYPES, and text/plain for a top-level node without Content-Type. The
+ * test is wider than mailparser's, which also leaves out attachments of these types, so
+ * that the copy never lacks a byte that mailparser reads.
+ */
+function mayBeText(node: SplitterNode): boolean {
+  return !node.contentType || BODY_TYPES.has(node.contentType);
+}
+
+/**
+ * Writes splitter output to a stream and pauses the splitter while that stream is full.
+ * Once the stream closes (its reader failed or stopped), further bytes are dropped and the
+ * split goes on alone.
+ */
+class TextCopy {
+  private closed = false;
+  private waiting = false;
+
+  constructor(
+    private readonly target: Writable,
+    private readonly splitter: Readable,
+  ) {
+    target.once('close', () => {
+      this.closed = true;
+      this.resume();
+    });
+  }
+
+  write(bytes: Buffer | undefined): void {
+    if (this.closed || this.target.destroyed || !bytes || bytes.length === 0) {
+      return;
+    }
+    if (!this.target.write(bytes) && !this.waiting) {
+      this.waiting = true;
+      this.splitter.pause();
+      this.target.once('drain', () => this.resume());
+    }
+  }
+
+  private resume(): void {
+    if (this.waiting) {
+      this.waiting = false;
+      this.splitter.resume();
+    }
+  }
+}
+
 function openLeaf(source: SplitterNode, node: MimeTreeNode): OpenLeaf {
   const decoder = source.getDecoder();
-  const chunks: Buffer[] = [];
-  decoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+  let chunks: Buffer[] = [];
+  let length = 0;
+  decoder.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    length += chunk.length;
+  });
   const done = new Promise<void>((resolve, reject) => {
     decoder.once('error', reject);
     decoder.once('end', () => {
-      node.content = Buffer.concat(chunks);
+      node.content = Buffer.concat(chunks, length);
+      // Drop the chunks now, so that they can be collected while later parts decode.
+      chunks = [];
       resolve();
     });
   });
+  // Promise.all reports a failure only after the whole message is split, so mark it
+  // handled here, or Node would end the process on the unhandled rejection.
+  done.catch(() => undefined);
   return { decoder, done };
 }
 

@@ -1,4 +1,7 @@
-import { withHeaderSeparator, type MessageHeader } from '../../message/header.js';
+import { PassThrough } from 'node:stream';
+
+import type { BodyBuffer } from '../../delivery/body-buffer.js';
+import type { MessageHeader } from '../../message/header.js';
 import { charsetWarnings } from './charsets.js';
 import {
   decodeHeaderFields,
@@ -7,6 +10,7 @@ import {
   type AddressEntry,
   type StoredHeader,
 } from './header-summary.js';
+import { messageSource, type OpenMessage } from './message-source.js';
 import { readMimeTree, type MimeTreeNode } from './mime-tree.js';
 import { classifyParts, structureWarnings, type StoredPart } from './parts.js';
 import { readTextContent, type TextContent } from './text-content.js';
@@ -37,49 +41,58 @@ export interface ParsedMessage {
  * result contains the header fields only. Each failure is listed in `warnings`, and the
  * caller stores the raw message as received either way.
  *
- * Both passes read `withHeaderSeparator(raw, header)`, so a header block that runs into
- * the body without a blank line splits where the header reader split it.
+ * The message is read from `body` once, as a stream, with an empty line inserted where
+ * the header block ended without one (see `messageSource`), so it splits where the
+ * header reader split. The MIME tree pass splits it and forwards it, without the
+ * attachment content, to mailparser for the text. Only the decoded parts and the text
+ * are held in memory, never the whole message.
  */
 export async function parseMessage(
-  raw: Buffer,
+  body: BodyBuffer,
   header: MessageHeader,
   receivedAt: number,
 ): Promise<ParsedMessage> {
   try {
-    return await parseWithFallbacks(raw, header, receivedAt);
+    return await parseWithFallbacks(messageSource(body, header), header, receivedAt);
   } catch (error) {
     return headerFieldsOnly(header, receivedAt, error);
   }
 }
 
 async function parseWithFallbacks(
-  raw: Buffer,
+  source: OpenMessage,
   header: MessageHeader,
   receivedAt: number,
 ): Promise<ParsedMessage> {
   const warnings = [...header.warnings];
-  const source = withHeaderSeparator(raw, header);
   const summary = summarizeHeader(header);
   if (summary.dateInvalid) {
     warnings.push('The Date header could not be read, so the received time is shown instead.');
   }
 
+  const textCopy = new PassThrough();
+  const [textResult, treeResult] = await Promise.allSettled([
+    readTextContent(() => textCopy),
+    readMimeTree(source, textCopy),
+  ]);
+
   let content: TextContent = { text: null, html: null, conversionError: null, subject: null };
-  try {
-    content = await readTextContent(source);
-  } catch (error) {
-    warnings.push(`The message text could not be parsed: ${messageOf(error)}`);
+  if (textResult.status === 'fulfilled') {
+    content = textResult.value;
+  } else {
+    warnings.push(`The message text could not be parsed: ${messageOf(textResult.reason)}`);
   }
   if (content.conversionError !== null) {
     warnings.push(`The HTML body was not converted to text: ${content.conversionError}`);
   }
 
   let tree: MimeTreeNode[] = [];
-  try {
-    tree = await readMimeTree(source);
-  } catch (error) {
+  if (treeResult.status === 'fulfilled') {
+    tree = treeResult.value;
+  } else {
     warnings.push(
-      `The MIME structure could not be parsed, so no parts were stored: ${messageOf(error)}`,
+      'The MIME structure could not be parsed, so no parts were stored: ' +
+        messageOf(treeResult.reason),
     );
   }
   const parts = classifyParts(tree, content.html);

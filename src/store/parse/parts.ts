@@ -30,8 +30,12 @@ export interface StoredPart {
   content: Buffer | null;
 }
 
-// The types mailparser 3 reads into the message text when they are inline.
-const BODY_TYPES = new Set(['text/plain', 'text/html', 'message/delivery-status']);
+/** The types mailparser 3 reads into the message text when they are inline. */
+export const BODY_TYPES: ReadonlySet<string> = new Set([
+  'text/plain',
+  'text/html',
+  'message/delivery-status',
+]);
 
 /**
  * Turns the MIME tree into stored parts and decides each part's kind. A part whose

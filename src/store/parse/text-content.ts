@@ -1,5 +1,7 @@
 import { MailParser, type MessageText } from 'mailparser';
+import { pipeline } from 'node:stream/promises';
 
+import { bufferSource, type OpenMessage } from './message-source.js';
 import { MAX_HTML_TO_TEXT_LENGTH, SPLITTER_OPTIONS } from './parser-options.js';
 
 /** The readable content of a message, as mailparser decodes it. */
@@ -26,8 +28,8 @@ export interface TextContent {
  * body as text and mailparser's link markup never reaches it. Rejects when mailparser
  * reports an error.
  */
-export async function readTextContent(message: Buffer): Promise<TextContent> {
-  const content = await runMailParser(message);
+export async function readTextContent(open: OpenMessage): Promise<TextContent> {
+  const content = await runMailParser(open);
   if (content.text !== null || content.html === null) {
     return content;
   }
@@ -37,14 +39,14 @@ export async function readTextContent(message: Buffer): Promise<TextContent> {
   // HTML is parsed again as a message of its own to get the same conversion, with the
   // same length and nesting limits.
   const converted = await runMailParser(
-    Buffer.concat([HTML_ONLY_HEADER, Buffer.from(content.html, 'utf8')]),
+    bufferSource(Buffer.concat([HTML_ONLY_HEADER, Buffer.from(content.html, 'utf8')])),
   );
   return { ...content, text: converted.text, conversionError: converted.conversionError };
 }
 
 const HTML_ONLY_HEADER = Buffer.from('Content-Type: text/html; charset=utf-8\r\n\r\n');
 
-function runMailParser(message: Buffer): Promise<TextContent> {
+function runMailParser(open: OpenMessage): Promise<TextContent> {
   const parser = new MailParser({
     ...SPLITTER_OPTIONS,
     skipTextToHtml: true,
@@ -84,6 +86,7 @@ function runMailParser(message: Buffer): Promise<TextContent> {
     // mailparser may report an error and still end, so the first outcome wins.
     parser.once('error', (error: Error) => settle(error));
     parser.once('end', () => settle(null));
-    parser.end(message);
+    // A read error ends the parse too. pipeline() destroys the source when the parser fails.
+    pipeline(open(), parser).catch((error: Error) => settle(error));
   });
 }
