@@ -31,7 +31,14 @@ export type DeliveryEvent =
       reply: SmtpReply;
     }
   | { type: 'body.received'; deliveryId: string; at: number; size: number; warnings: string[] }
-  | { type: 'body.failed'; deliveryId: string; at: number; reply: SmtpReply; error: string }
+  | {
+      type: 'body.failed';
+      deliveryId: string;
+      at: number;
+      reply: SmtpReply;
+      /** Message of the failure behind the reply, such as "database is locked". */
+      error: string;
+    }
   | { type: 'delivery.committed'; deliveryId: string; at: number; reply: SmtpReply }
   | { type: 'delivery.aborted'; deliveryId: string; at: number; reason: AbortReason };
 

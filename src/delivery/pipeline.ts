@@ -5,7 +5,7 @@ import type { MessageHeader } from '../message/header.js';
 import type { AbortReason } from './abort-reason.js';
 import type { BodyBuffer } from './body-buffer.js';
 import type { EventBus } from './events.js';
-import { SmtpError, toSmtpReply } from './smtp-error.js';
+import { causeMessage, SmtpError, toSmtpReply } from './smtp-error.js';
 import type { Delivery, DeliveryTarget, MsgMetadata, SmtpReply } from './types.js';
 
 export interface PipelineOptions {
@@ -128,7 +128,7 @@ export class PipelineDelivery implements Delivery {
         deliveryId: this.meta.id,
         at: Date.now(),
         reply,
-        error: error instanceof Error ? error.message : String(error),
+        error: causeMessage(error),
       });
       throw error;
     }
@@ -165,7 +165,7 @@ export class PipelineDelivery implements Delivery {
     }
 
     if (failure !== null) {
-      const detail = failure instanceof Error ? failure.message : String(failure);
+      const detail = causeMessage(failure);
       this.options.events.emit({
         type: 'delivery.aborted',
         deliveryId: this.meta.id,

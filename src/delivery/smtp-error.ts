@@ -42,3 +42,22 @@ export function toSmtpReply(error: unknown): SmtpReply {
     message: 'Local error in processing, try again later',
   };
 }
+
+/** Maximum depth followed along a chain of SmtpError causes, which could form a cycle. */
+const MAX_CAUSE_DEPTH = 10;
+
+/**
+ * Returns the message of the failure behind `error`. For an SmtpError with a `cause`,
+ * that is the innermost cause, because the SmtpError's own message is the generic reply
+ * sent to the client. For any other error it is the error's own message.
+ */
+export function causeMessage(error: unknown): string {
+  let current = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth += 1) {
+    if (!(current instanceof SmtpError) || current.cause === undefined) {
+      break;
+    }
+    current = current.cause;
+  }
+  return current instanceof Error ? current.message : String(current);
+}

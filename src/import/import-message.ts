@@ -1,6 +1,7 @@
 import { abortReason } from '../delivery/abort-reason.js';
 import { MemoryBodyBuffer } from '../delivery/body-buffer.js';
 import type { EventBus, TranscriptLine } from '../delivery/events.js';
+import { causeMessage } from '../delivery/smtp-error.js';
 import type { Delivery, DeliveryTarget, MsgMetadata } from '../delivery/types.js';
 import { parseHeader, type MessageHeader } from '../message/header.js';
 import { newId } from '../util/id.js';
@@ -114,7 +115,7 @@ async function deliver(
     }
     await delivery.body(header, new MemoryBodyBuffer(bytes));
   } catch (error) {
-    const detail = `The imported message could not be stored: ${errorMessage(error)}`;
+    const detail = `The imported message could not be stored: ${causeMessage(error)}`;
     await delivery.abort(abortReason('storage-error', detail));
     throw new ImportError(detail, { cause: error });
   }
@@ -123,7 +124,7 @@ async function deliver(
     await delivery.commit();
   } catch (error) {
     // The pipeline has recorded the failed commit as an abort in the trace already.
-    throw new ImportError(`Committing the message failed: ${errorMessage(error)}`, {
+    throw new ImportError(`Committing the message failed: ${causeMessage(error)}`, {
       cause: error,
     });
   }

@@ -6,7 +6,7 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 
 import { abortReason, type AbortReason } from '../delivery/abort-reason.js';
 import type { BodyBuffer } from '../delivery/body-buffer.js';
-import { SmtpError, toSmtpReply } from '../delivery/smtp-error.js';
+import { causeMessage, SmtpError, toSmtpReply } from '../delivery/smtp-error.js';
 import type { DeliveryTarget, SmtpReply } from '../delivery/types.js';
 import type { MessageHeader } from '../message/header.js';
 import { addressAsSent } from './connection-patch.js';
@@ -174,14 +174,22 @@ export class TransactionHandlers {
     return { accepted: true, message: `Ok: queued as ${transaction.meta.id}` };
   }
 
-  /** Aborts after the target failed `body`, and returns the reply for the client. */
+  /**
+   * Aborts after the target failed `body`, and returns the reply for the client. The
+   * recorded detail names the cause behind the reply, such as "database is locked",
+   * while the reply itself stays generic.
+   */
   private async abortAfterBodyFailure(
     state: SessionState,
     transaction: Transaction,
     error: unknown,
   ): Promise<HookOutcome> {
     const reply = logRejection(transaction.logger, error, 'body');
-    const detail = `${reply.code} ${reply.enhancedCode} ${reply.message}: ${errorMessage(error)}`;
+    const cause = causeMessage(error);
+    let detail = `${reply.code} ${reply.enhancedCode} ${reply.message}`;
+    if (cause !== reply.message) {
+      detail += `: ${cause}`;
+    }
     await this.abort(state, transaction, abortReason('storage-error', detail));
     return rejected(reply);
   }

@@ -91,6 +91,29 @@ describe('SmtpEndpoint reply to the final dot', () => {
 
     expect(reply.raw).toBe('554 5.6.0 Message rejected by a failure rule');
     expect(harness.target.aborted).toHaveLength(1);
+    expect(harness.target.deliveries[0]?.abortReason?.detail).toBe(
+      '554 5.6.0 Message rejected by a failure rule',
+    );
+  });
+
+  it('names the cause in the abort detail only', async () => {
+    harness = await startEndpoint();
+    harness.target.bodyError = new SmtpError(
+      451,
+      '4.3.0',
+      'Temporary storage failure, try again later',
+      { cause: new Error('database is locked') },
+    );
+    const session = await sendUpToFinalDot(harness.port);
+
+    session.write('.\r\n');
+    const reply = await session.read(2000);
+
+    expect(reply.raw).toBe('451 4.3.0 Temporary storage failure, try again later');
+    expect(harness.target.deliveries[0]?.abortReason?.kind).toBe('storage-error');
+    expect(harness.target.deliveries[0]?.abortReason?.detail).toBe(
+      '451 4.3.0 Temporary storage failure, try again later: database is locked',
+    );
   });
 
   it('is 451 without an abort when commit() throws', async () => {
