@@ -5,6 +5,7 @@
  *
  *   GET    /deliveries?outcome=committed,aborted&q=TEXT&cursor=CURSOR&limit=N  DeliveryPage
  *   GET    /deliveries/:id                       DeliveryView
+ *   DELETE /deliveries/:id                       204, 404, or 409 while in progress
  *   GET    /messages/:id                         MessageView
  *   GET    /messages/:id/headers                 { headers: HeaderRecord[] }
  *   GET    /messages/:id/raw[?download=1]        the raw source (message/rfc822)

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 
 import type { EventBus } from '../delivery/events.js';
@@ -38,6 +39,9 @@ export interface HttpAppOptions {
   heartbeatMs?: number;
 }
 
+/** Largest request body accepted. The API takes small JSON bodies only. */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
 /**
  * Builds the HTTP application: the health checks, Mailscope's API under API_PREFIX with
  * its live event stream, and the inspector UI. Every request first passes the Host check,
@@ -52,6 +56,14 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     hostCheck(() => options.addresses().http),
   );
   app.use('*', originCheck());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_REQUEST_BODY_BYTES,
+      onError: (c) =>
+        c.text(`Request body too large: the limit is ${MAX_REQUEST_BODY_BYTES} bytes.`, 413),
+    }),
+  );
   if (options.auth !== null) app.use('*', basicAuthCheck(options.auth));
   app.use('*', async (c, next) => {
     c.header('X-Content-Type-Options', 'nosniff');
@@ -63,7 +75,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.get('/readyz', (c) => (options.isReady() ? c.text('ok') : c.text('not ready', 503)));
 
   const api = new Hono();
-  api.route('/', deliveryRoutes(options.store));
+  api.route('/', deliveryRoutes(options.store, options.events));
   api.route('/', messageRoutes({ store: options.store, events: options.events }));
   api.route('/', serverRoutes(options));
   api.get(

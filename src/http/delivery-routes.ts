@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 
+import type { EventBus } from '../delivery/events.js';
 import type { DeliveryState, Store } from '../store/index.js';
 import { OUTCOMES, type DeliveryPage } from './api-types.js';
 import { apiError } from './responses.js';
@@ -10,8 +11,8 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** Largest `limit` accepted. */
 export const MAX_PAGE_SIZE = 500;
 
-/** Routes under /deliveries: the delivery list and the detail of one delivery. */
-export function deliveryRoutes(store: Store): Hono {
+/** Routes under /deliveries: the delivery list, the detail of one delivery, deleting one. */
+export function deliveryRoutes(store: Store, events: EventBus): Hono {
   const routes = new Hono();
 
   routes.get('/deliveries', (c) => {
@@ -32,6 +33,17 @@ export function deliveryRoutes(store: Store): Hono {
     const delivery = store.queries.getDelivery(id);
     if (delivery === null) return apiError(c, 404, `Delivery ${id} not found.`);
     return c.json(toDeliveryView(delivery, store.queries.getMessage(id)));
+  });
+
+  routes.delete('/deliveries/:id', (c) => {
+    const id = c.req.param('id');
+    const outcome = store.queries.deleteDelivery(id);
+    if (outcome === 'not-found') return apiError(c, 404, `Delivery ${id} not found.`);
+    if (outcome === 'in-progress') {
+      return apiError(c, 409, `Delivery ${id} is still in progress; delete it once it has ended.`);
+    }
+    events.emitUserEvent({ type: 'message.deleted', deliveryId: id, at: Date.now() });
+    return c.body(null, 204);
   });
 
   return routes;

@@ -92,6 +92,17 @@ const paths: Record<string, Schema> = {
         '404': error('No delivery has this id.'),
       },
     }),
+    delete: operation('Delete a finished delivery with its message and trace', {
+      operationId: 'deleteDelivery',
+      description:
+        'Works for deliveries with or without a message. Sends a `message.deleted` live event.',
+      parameters: [{ ...messageId, description: 'Delivery id.' }],
+      responses: {
+        '204': { description: 'Deleted.' },
+        '404': error('No delivery has this id.'),
+        '409': error('The delivery is still in progress.'),
+      },
+    }),
   },
   '/messages': {
     delete: operation('Delete every finished delivery with its message', {

@@ -39,6 +39,19 @@ then reload this page. The API is under /api/mailscope and described by
 `;
 
 /**
+ * Paths the UI never answers, so that an API client gets a 404 rather than the UI's HTML:
+ * Mailscope's API, and the `/api/` and `/view/` paths of Mailpit's API.
+ */
+function isReservedPath(requestPath: string, apiPrefix: string): boolean {
+  return (
+    requestPath === apiPrefix ||
+    requestPath.startsWith(`${apiPrefix}/`) ||
+    requestPath.startsWith('/api/') ||
+    requestPath.startsWith('/view/')
+  );
+}
+
+/**
  * Serves the built UI from `uiDir` on every GET path that no route took: the file when it
  * exists, else index.html for a path without a file extension, so that the UI's own
  * routes load the app. When `uiDir` has no index.html, every such path gets a short page
@@ -50,7 +63,7 @@ export function mountStaticUi(app: Hono, uiDir: string, apiPrefix: string): void
   let serveIndex: MiddlewareHandler | null = null;
 
   app.get('*', async (c, next) => {
-    if (c.req.path === apiPrefix || c.req.path.startsWith(`${apiPrefix}/`)) return next();
+    if (isReservedPath(c.req.path, apiPrefix)) return next();
     c.header('Content-Security-Policy', APP_POLICY);
 
     // Checked on every request, so that a build made while the server runs is served.

@@ -186,6 +186,21 @@ export class StoreQueries {
   }
 
   /**
+   * Deletes a finished delivery with its message, if any, and its trace. Returns
+   * 'deleted', 'not-found', or 'in-progress' for a delivery whose transaction is still
+   * open, which stays so that its commit still works.
+   */
+  deleteDelivery(id: string): 'deleted' | 'not-found' | 'in-progress' {
+    return this.db.transaction(() => {
+      const row = this.statements.deliveryState.get(id) as { state: string } | undefined;
+      if (row === undefined) return 'not-found';
+      if (row.state === 'in-progress') return 'in-progress';
+      this.statements.deleteFinishedDelivery.run(id);
+      return 'deleted';
+    })();
+  }
+
+  /**
    * Deletes every finished delivery with its message and trace, and every closed session
    * left without deliveries. Deliveries in progress stay, so that their commit still
    * works. Returns the number of deliveries deleted.
@@ -318,6 +333,10 @@ function prepareStatements(db: Database) {
     deleteDelivery: db.prepare(`
       DELETE FROM deliveries WHERE id = ? AND state != 'in-progress'
         AND EXISTS (SELECT 1 ${visible} AND messages.id = deliveries.id)`),
+    deliveryState: db.prepare('SELECT state FROM deliveries WHERE id = ?'),
+    deleteFinishedDelivery: db.prepare(
+      "DELETE FROM deliveries WHERE id = ? AND state != 'in-progress'",
+    ),
     deleteAll: db.prepare("DELETE FROM deliveries WHERE state != 'in-progress'"),
     deleteIdleSessions: db.prepare(`
       DELETE FROM sessions WHERE closed_at IS NOT NULL

@@ -90,7 +90,7 @@ describe('server routes', () => {
     it('describes every route of the app with its path parameters', async () => {
       const document = await loadDocument();
       const routes = appRoutes();
-      expect(routes.length).toBe(15);
+      expect(routes.length).toBe(16);
 
       for (const [method, path] of routes) {
         const operation = document.paths[path]?.[method];
