@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import iconv from 'iconv-lite';
 import { openCaseStore, readFixture } from './helpers.js';
 
 let cases: Awaited<ReturnType<typeof openCaseStore>>;
@@ -57,6 +58,36 @@ describe('SqliteTarget', () => {
         'The Subject header uses the unknown charset "x-martian-7", so it was decoded as UTF-8.',
         'Part 1 (text/plain) declares the unknown charset "x-martian-7", so its text was decoded as UTF-8.',
       ]);
+    });
+
+    it('reads a raw 8-bit subject in the charset of the body', async () => {
+      for (const [charset, subject] of [
+        ['windows-1251', 'Рассылка: уведомление'],
+        ['gb2312', '会议通知'],
+        ['big5', '會議通知'],
+      ] as const) {
+        const message = Buffer.concat([
+          Buffer.from('From: a@example.test\r\nSubject: '),
+          iconv.encode(subject, charset),
+          Buffer.from(`\r\nContent-Type: text/plain; charset=${charset}\r\n\r\n`),
+          iconv.encode(subject, charset),
+          Buffer.from('\r\n'),
+        ]);
+        const id = await cases.store(message);
+
+        expect(cases.harness.store.queries.getMessage(id)?.subject, charset).toBe(subject);
+      }
+    });
+
+    it('keeps the windows-1252 reading when the body is UTF-8', async () => {
+      const message = Buffer.concat([
+        Buffer.from('Subject: caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n'),
+      ]);
+      const id = await cases.store(message);
+
+      expect(cases.harness.store.queries.getMessage(id)?.subject).toBe('café');
     });
   });
 });

@@ -5,6 +5,7 @@ import type { MessageHeader } from '../../message/header.js';
 import { charsetWarnings } from './charsets.js';
 import {
   decodeHeaderFields,
+  decodeWords,
   makeSnippet,
   summarizeHeader,
   type AddressEntry,
@@ -12,6 +13,7 @@ import {
 } from './header-summary.js';
 import { messageSource, type OpenMessage } from './message-source.js';
 import { readMimeTree, type MimeTreeNode } from './mime-tree.js';
+import { decodeInBodyCharset } from './raw-header-text.js';
 import { classifyParts, structureWarnings, type StoredPart } from './parts.js';
 import { readTextContent, type TextContent } from './text-content.js';
 
@@ -100,7 +102,7 @@ async function parseWithFallbacks(
 
   return {
     messageId: summary.messageId,
-    subject: chooseSubject(content.subject, summary.subject),
+    subject: chooseSubject(content.subject, summary.subject, header, parts),
     from: summary.from,
     to: summary.to,
     cc: summary.cc,
@@ -119,13 +121,21 @@ async function parseWithFallbacks(
 /**
  * Prefers mailparser's subject for its whitespace handling (see TextContent.subject), but
  * not when it contains replacement characters: mailparser reads 8-bit header bytes as
- * UTF-8 only, while the header reader falls back to windows-1252 for invalid UTF-8.
+ * UTF-8 only. Such raw bytes are then read in the charset of the first text part, or
+ * else as the header reader's windows-1252.
  */
-function chooseSubject(fromMailparser: string | null, fromHeader: string): string {
-  if (fromMailparser === null || fromMailparser.includes('\ufffd')) {
-    return fromHeader;
+function chooseSubject(
+  fromMailparser: string | null,
+  fromHeader: string,
+  header: MessageHeader,
+  parts: StoredPart[],
+): string {
+  if (fromMailparser !== null && !fromMailparser.includes('\ufffd')) {
+    return fromMailparser;
   }
-  return fromMailparser;
+  const raw = header.fields.find((field) => field.name.toLowerCase() === 'subject')?.value;
+  const inBodyCharset = raw === undefined ? null : decodeInBodyCharset(raw, parts);
+  return inBodyCharset === null ? fromHeader : decodeWords(inBodyCharset);
 }
 
 function headerFieldsOnly(
