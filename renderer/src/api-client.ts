@@ -1,4 +1,5 @@
 import type {
+  ApiErrorBody,
   DeliveryPage,
   DeliveryState,
   DeliveryView,
@@ -14,13 +15,18 @@ import type {
  */
 export const API_BASE = 'api/mailscope';
 
-/** A failed request to the Mailscope API. `status` is 0 for a network error. */
+/**
+ * A failed request to the Mailscope API. `message` is a sentence for people: the API's own
+ * `error` text when it sent one. `status` is 0 for a network error, and `request` names the
+ * method and path for logs.
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
 
   constructor(
     readonly status: number,
     message: string,
+    readonly request: string,
   ) {
     super(message);
   }
@@ -34,22 +40,34 @@ export interface DeliveryQuery {
 }
 
 async function send(path: string, init: RequestInit = {}): Promise<Response> {
-  const method = init.method ?? 'GET';
+  const request = `${init.method ?? 'GET'} ${path}`;
   let response: Response;
   try {
     response = await fetch(`${API_BASE}/${path}`, init);
   } catch (error) {
     if (init.signal?.aborted) throw error;
-    throw new ApiError(0, `${method} ${path} failed: ${(error as Error).message}`);
-  }
-  if (!response.ok) {
-    const text = (await response.text().catch(() => '')).slice(0, 200);
     throw new ApiError(
-      response.status,
-      `${method} ${path} failed with HTTP ${response.status}${text ? `: ${text}` : ''}`,
+      0,
+      `Mailscope did not respond (${(error as Error).message}). Check that it is still running.`,
+      request,
     );
   }
+  if (!response.ok) {
+    const text = await response.text().catch(() => '');
+    throw new ApiError(response.status, errorSentence(response.status, text), request);
+  }
   return response;
+}
+
+/** Returns the `error` sentence of an ApiErrorBody, or a sentence naming the HTTP status. */
+function errorSentence(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Partial<ApiErrorBody>;
+    if (typeof parsed.error === 'string' && parsed.error !== '') return parsed.error;
+  } catch {
+    // Not JSON, such as a proxy's HTML error page: fall through to the status.
+  }
+  return `The server returned HTTP ${status}.`;
 }
 
 async function sendJson<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -97,7 +115,11 @@ export function getStatus(signal?: AbortSignal): Promise<ServerStatus> {
 export async function getRawSource(rawUrl: string, signal?: AbortSignal): Promise<string> {
   const response = await fetch(pageRelative(rawUrl), { signal });
   if (!response.ok) {
-    throw new ApiError(response.status, `GET ${rawUrl} failed with HTTP ${response.status}`);
+    throw new ApiError(
+      response.status,
+      `The raw source could not be loaded: the server returned HTTP ${response.status}.`,
+      `GET ${rawUrl}`,
+    );
   }
   return response.text();
 }
@@ -110,8 +132,12 @@ export async function setRead(id: string, read: boolean): Promise<void> {
   });
 }
 
-export async function deleteMessage(id: string): Promise<void> {
-  await send(`messages/${encodeURIComponent(id)}`, { method: 'DELETE' });
+/**
+ * Deletes a delivery with its message, if it has one. The server rejects a delivery
+ * still in progress with 409.
+ */
+export async function deleteDelivery(id: string): Promise<void> {
+  await send(`deliveries/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
 export async function deleteAllMessages(): Promise<number> {

@@ -66,7 +66,7 @@ const SHORTCUTS: Array<[string[], string]> = [
   [['j', '↓'], 'Select the next delivery'],
   [['k', '↑'], 'Select the previous delivery'],
   [['Enter'], 'Open the selected delivery'],
-  [['Delete'], 'Delete the selected delivery'],
+  [['Delete'], 'Delete the open delivery, or the selected one when none is open'],
   [['/'], 'Search'],
   [['?'], 'Show this help'],
   [['Escape'], 'Close a dialog or leave the search box'],

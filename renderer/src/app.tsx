@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import type { LiveEvent, StoreCounts } from '../../src/http/api-types.js';
-import { deleteAllMessages, deleteMessage, getCounts, getStatus } from './api-client.js';
+import { deleteAllMessages, deleteDelivery, getCounts, getStatus } from './api-client.js';
 import { ConfirmDialog, HelpDialog } from './app-dialog.js';
 import { AppHeader } from './app-header.js';
 import { useKeyboardShortcuts } from './app-keyboard.js';
 import { useNotify } from './app-notices.js';
-import { DeliveryDetail } from './delivery-detail.js';
+import { DeliveryDetail, type ReadFlag } from './delivery-detail.js';
 import { useResource } from './fetch-resource.js';
+import { describeDelivery } from './format.js';
 import { navigate, useRoute } from './hash-route.js';
 import { useDeliveryList } from './list-data.js';
 import type { ListFilter } from './list-state.js';
@@ -26,6 +27,7 @@ export function App() {
   const [chosenId, setChosenId] = useState<string | null>(null);
   const [overlay, setOverlay] = useState<Overlay>(null);
   const [detailVersion, setDetailVersion] = useState(0);
+  const [readFlag, setReadFlag] = useState<ReadFlag | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
 
   const list = useDeliveryList(filter);
@@ -49,10 +51,20 @@ export function App() {
       list.applyEvents(events);
       if (reset) list.reload();
       reloadCounts();
+      // A read flag change only updates the flag in the open detail. Every other event
+      // about the open delivery reloads it.
       const touchesOpen = events.some(
-        (event) => reset || ('deliveryId' in event && event.deliveryId === openId),
+        (event) =>
+          reset ||
+          ('deliveryId' in event && event.deliveryId === openId && event.type !== 'message.read'),
       );
       if (touchesOpen) setDetailVersion((version) => version + 1);
+      if (reset) setReadFlag(null);
+      for (const event of events) {
+        if (event.type === 'message.read') {
+          setReadFlag({ deliveryId: event.deliveryId, read: event.read });
+        }
+      }
     },
     [list, openId, reloadCounts],
   );
@@ -66,17 +78,21 @@ export function App() {
     [route.tab],
   );
 
+  /**
+   * Deletes a delivery and, if it had one, its message. `description` names it in the
+   * notice, such as the subject. `describeDelivery` makes one from a list row.
+   */
   const removeDelivery = useCallback(
-    (id: string) => {
+    (id: string, description: string) => {
       const index = rows.findIndex((row) => row.id === id);
       const neighbour = rows[index + 1] ?? rows[index - 1] ?? null;
-      deleteMessage(id).then(
+      deleteDelivery(id).then(
         () => {
-          notify('Deleted the message');
+          notify(`Deleted ${description}`);
           if (selectedId === id) setChosenId(neighbour?.id ?? null);
           if (openId === id) navigate(null);
         },
-        (error: Error) => notify(error.message, 'error'),
+        (error: Error) => notify(`Could not delete ${description}: ${error.message}`, 'error'),
       );
     },
     [rows, selectedId, openId, notify],
@@ -86,12 +102,12 @@ export function App() {
     setOverlay(null);
     deleteAllMessages().then(
       (deleted) => {
-        notify(`Deleted ${deleted} deliver${deleted === 1 ? 'y' : 'ies'}`);
+        notify(`Deleted ${countDeliveries(deleted)}`);
         setChosenId(null);
         navigate(null);
         list.reload();
       },
-      (error: Error) => notify(error.message, 'error'),
+      (error: Error) => notify(`Could not delete all deliveries: ${error.message}`, 'error'),
     );
   };
 
@@ -106,7 +122,11 @@ export function App() {
       if (selectedId !== null) open(selectedId);
     },
     deleteSelected() {
-      if (selectedId !== null) removeDelivery(selectedId);
+      // The open delivery is the one in view, so Delete acts on it before the selection.
+      const target = openId ?? selectedId;
+      if (target === null) return;
+      const row = rows.find((candidate) => candidate.id === target);
+      removeDelivery(target, row ? describeDelivery(row) : 'the delivery');
     },
     focusSearch() {
       searchInput.current?.focus();
@@ -162,6 +182,7 @@ export function App() {
                 id={openId}
                 tab={route.tab}
                 version={detailVersion}
+                readFlag={readFlag}
                 onDelete={removeDelivery}
               />
             </>
@@ -179,7 +200,7 @@ export function App() {
       {overlay === 'help' && <HelpDialog onClose={() => setOverlay(null)} />}
       {overlay === 'delete-all' && (
         <ConfirmDialog
-          title="Delete all messages?"
+          title="Delete all deliveries?"
           message={deleteAllMessage(counts.data)}
           confirmLabel="Delete all"
           onConfirm={confirmDeleteAll}
@@ -192,22 +213,25 @@ export function App() {
 
 function deleteAllMessage(counts: StoreCounts | undefined): string {
   const finished = counts ? counts.deliveries - counts.inProgress : null;
-  const what = finished === null ? 'every finished delivery' : `${finished} finished deliveries`;
+  const what =
+    finished === null ? 'every finished delivery' : countDeliveries(finished, 'finished ');
   return `This deletes ${what} with their messages and trace. Deliveries still in progress stay. It cannot be undone.`;
+}
+
+/** Formats a count of deliveries with grouped digits, such as `1,218 finished deliveries`. */
+function countDeliveries(count: number, adjective = ''): string {
+  return `${count.toLocaleString()} ${adjective}deliver${count === 1 ? 'y' : 'ies'}`;
 }
 
 function ListStatusBar({ list }: { list: ReturnType<typeof useDeliveryList> }) {
   const { total, unsearchedNew } = list.state;
   return (
     <div className="list-status">
-      <span>
-        {list.loading
-          ? 'Loading…'
-          : `${total.toLocaleString()} deliver${total === 1 ? 'y' : 'ies'}`}
-      </span>
+      <span>{list.loading ? 'Loading…' : countDeliveries(total)}</span>
       {unsearchedNew > 0 && (
         <button type="button" className="link-button" onClick={list.reload}>
-          {unsearchedNew} new since this search. Search again
+          {unsearchedNew.toLocaleString()} new deliver{unsearchedNew === 1 ? 'y' : 'ies'} since this
+          search — search again
         </button>
       )}
       {list.error && (

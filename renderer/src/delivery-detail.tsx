@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 
 import type { DeliveryView, PartRecord } from '../../src/http/api-types.js';
 import { ApiError, getDelivery, getParts, setRead } from './api-client.js';
@@ -26,18 +26,27 @@ const TAB_LABELS: Record<DetailTab, string> = {
   attachments: 'Attachments',
 };
 
+/** The read flag of a message as the latest `message.read` live event set it. */
+export interface ReadFlag {
+  deliveryId: string;
+  read: boolean;
+}
+
 interface DeliveryDetailProps {
   id: string;
   tab: DetailTab | null;
   /** Grows whenever a live event concerns this delivery, so the view reloads. */
   version: number;
-  onDelete(id: string): void;
+  /** Applied over the loaded view when it names this delivery, so no reload is needed. */
+  readFlag: ReadFlag | null;
+  onDelete(id: string, description: string): void;
 }
 
 /** Renders the detail of one delivery: a summary with actions, and a tab for each view. */
-export function DeliveryDetail({ id, tab, version, onDelete }: DeliveryDetailProps) {
-  const delivery = useResource(id, version, (signal) => getDelivery(id, signal));
-  const view = delivery.data;
+export function DeliveryDetail({ id, tab, version, readFlag, onDelete }: DeliveryDetailProps) {
+  const [retries, setRetries] = useState(0);
+  const delivery = useResource(id, version + retries, (signal) => getDelivery(id, signal));
+  const view = useMemo(() => withReadFlag(delivery.data, readFlag), [delivery.data, readFlag]);
   const messageVersion = view?.message ? 1 : 0;
   const parts = useResource<PartRecord[]>(view?.message ? id : null, messageVersion, (signal) =>
     getParts(id, signal),
@@ -46,9 +55,19 @@ export function DeliveryDetail({ id, tab, version, onDelete }: DeliveryDetailPro
 
   if (delivery.error) {
     const gone = delivery.error instanceof ApiError && delivery.error.status === 404;
+    if (gone) {
+      return (
+        <div className="detail-empty" role="alert">
+          This delivery no longer exists: it was deleted.
+        </div>
+      );
+    }
     return (
       <div className="detail-empty" role="alert">
-        {gone ? 'This delivery no longer exists: it was deleted.' : delivery.error.message}
+        <p>Could not load this delivery: {delivery.error.message}</p>
+        <button type="button" onClick={() => setRetries((count) => count + 1)}>
+          Retry
+        </button>
       </div>
     );
   }
@@ -57,10 +76,20 @@ export function DeliveryDetail({ id, tab, version, onDelete }: DeliveryDetailPro
   const tabs = availableTabs(view);
   const current = tab && tabs.includes(tab) ? tab : defaultTab(view);
   const attachmentCount = parts.data?.filter((part) => part.kind === 'attachment').length;
+  const warningCount = view.headerWarnings.length + (view.message?.warnings.length ?? 0);
 
   return (
     <article className="detail" aria-label="Delivery detail">
       <DeliveryHeader view={view} onDelete={onDelete} />
+      {warningCount > 0 && (
+        <p className="warning-banner" role="note">
+          Mailscope repaired this message while reading it: {warningCount} warning
+          {warningCount === 1 ? '' : 's'} —{' '}
+          <button type="button" className="link-button" onClick={() => navigate(id, 'envelope')}>
+            see Envelope
+          </button>
+        </p>
+      )}
       <div className="tabs" role="tablist" aria-label="Views of this delivery">
         {tabs.map((name) => (
           <button
@@ -110,7 +139,7 @@ function TabContent({ view, tab, parts, partsError }: TabContentProps) {
     case 'html':
       return message.htmlUrl ? <MessageHtml key={message.id} htmlUrl={message.htmlUrl} /> : null;
     case 'text':
-      return <MessageText text={message.text} />;
+      return <MessageText text={message.text} rawUrl={message.rawUrl} />;
     case 'headers':
       return <MessageHeaders messageId={message.id} rawUrl={message.rawUrl} />;
     case 'raw':
@@ -135,6 +164,15 @@ function defaultTab(view: DeliveryView): DetailTab {
   return view.message.htmlUrl ? 'html' : 'text';
 }
 
+function withReadFlag(
+  view: DeliveryView | undefined,
+  flag: ReadFlag | null,
+): DeliveryView | undefined {
+  if (!view?.message || flag === null || flag.deliveryId !== view.id) return view;
+  if (view.message.read === flag.read) return view;
+  return { ...view, message: { ...view.message, read: flag.read } };
+}
+
 /** Marks the message read once when its detail opens, as mail clients do. */
 function useMarkReadOnOpen(view: DeliveryView | undefined): void {
   const notify = useNotify();
@@ -144,6 +182,8 @@ function useMarkReadOnOpen(view: DeliveryView | undefined): void {
   useEffect(() => {
     if (!message || message.read || marked.current === message.id) return;
     marked.current = message.id;
-    setRead(message.id, true).catch((error: Error) => notify(error.message, 'error'));
+    setRead(message.id, true).catch((error: Error) =>
+      notify(`Could not mark the message read: ${error.message}`, 'error'),
+    );
   }, [message, notify]);
 }

@@ -22,7 +22,9 @@ export function DeliveryEnvelope({ view }: { view: DeliveryView }) {
           )}
         </p>
         {view.mailFromOriginal !== view.mailFrom && (
-          <p className="muted">As sent: {view.mailFromOriginal || '<>'}</p>
+          <p className="muted">
+            As sent: <bdi>{view.mailFromOriginal || '<>'}</bdi>
+          </p>
         )}
         <MailParameters view={view} />
       </section>
@@ -113,7 +115,9 @@ function RecipientRow({ recipient }: { recipient: RecipientView }) {
           </span>
         )}
         {recipient.original !== recipient.address && (
-          <div className="muted">As sent: {recipient.original}</div>
+          <div className="muted">
+            As sent: <bdi>{recipient.original}</bdi>
+          </div>
         )}
       </td>
       <td>
@@ -136,13 +140,19 @@ function ConnectionFacts({ view }: { view: DeliveryView }) {
           {view.remoteAddress}:{view.remotePort}
         </dd>
         <dt>HELO name</dt>
-        <dd>{view.helo || <span className="muted">none</span>}</dd>
+        <dd>{view.helo ? <bdi>{view.helo}</bdi> : <span className="muted">none</span>}</dd>
         <dt>Protocol</dt>
         <dd>{view.protocol}</dd>
         <dt>TLS</dt>
         <dd>{view.tls ? `${view.tls.version}, ${view.tls.cipher}` : 'not used'}</dd>
         <dt>Authenticated user</dt>
-        <dd>{view.authUser ?? <span className="muted">not authenticated</span>}</dd>
+        <dd>
+          {view.authUser !== null ? (
+            <bdi>{view.authUser}</bdi>
+          ) : (
+            <span className="muted">not authenticated</span>
+          )}
+        </dd>
         <dt>Server address</dt>
         <dd>
           {view.localAddress}:{view.localPort}
@@ -169,7 +179,9 @@ function Warnings({ warnings }: { warnings: string[] }) {
       <h3 id="warnings-heading">Parse warnings</h3>
       <ul>
         {warnings.map((warning, index) => (
-          <li key={index}>{warning}</li>
+          <li key={index}>
+            <bdi>{warning}</bdi>
+          </li>
         ))}
       </ul>
     </section>

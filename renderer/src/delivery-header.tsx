@@ -2,12 +2,18 @@ import type { AddressEntry, DeliveryView } from '../../src/http/api-types.js';
 import { pageRelative, setRead, withQueryParam } from './api-client.js';
 import { useNotify } from './app-notices.js';
 import { CopyButton } from './copy-button.js';
-import { formatAddressEntry, formatDateTime, formatMailFrom, formatSize } from './format.js';
+import {
+  describeDelivery,
+  formatAddressEntry,
+  formatDateTime,
+  formatMailFrom,
+  formatSize,
+} from './format.js';
 import { OutcomeBadge } from './outcome-badge.js';
 
 interface DeliveryHeaderProps {
   view: DeliveryView;
-  onDelete(id: string): void;
+  onDelete(id: string, description: string): void;
 }
 
 /** Renders the top of the detail: subject, addresses, outcome and the actions. */
@@ -16,10 +22,15 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
   const message = view.message;
   const accepted = view.recipients.filter((recipient) => recipient.status === 'accepted');
   const bccCount = accepted.filter((recipient) => recipient.bcc).length;
+  const rejectedCount = countStatus(view, 'rejected');
+  const duplicateCount = countStatus(view, 'duplicate');
 
   const toggleRead = () => {
     if (!message) return;
-    setRead(message.id, !message.read).catch((error: Error) => notify(error.message, 'error'));
+    const requestedState = message.read ? 'unread' : 'read';
+    setRead(message.id, !message.read).catch((error: Error) =>
+      notify(`Could not mark the message ${requestedState}: ${error.message}`, 'error'),
+    );
   };
 
   return (
@@ -49,9 +60,11 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
         )}
         <dt>Envelope</dt>
         <dd>
-          {formatMailFrom(view.mailFrom)} → {accepted.length} accepted recipient
-          {accepted.length === 1 ? '' : 's'}
+          <span className="address">{formatMailFrom(view.mailFrom)}</span> → {accepted.length}{' '}
+          accepted recipient{accepted.length === 1 ? '' : 's'}
           {bccCount > 0 && `, ${bccCount} Bcc`}
+          {rejectedCount > 0 && `, ${rejectedCount} rejected`}
+          {duplicateCount > 0 && `, ${duplicateCount} duplicate${duplicateCount === 1 ? '' : 's'}`}
         </dd>
         <dt>Received</dt>
         <dd>
@@ -85,7 +98,16 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
             </a>
           </>
         )}
-        <button type="button" className="danger" onClick={() => onDelete(view.id)}>
+        <button
+          type="button"
+          className="danger"
+          onClick={() =>
+            onDelete(
+              view.id,
+              describeDelivery({ subject: message?.subject ?? null, mailFrom: view.mailFrom }),
+            )
+          }
+        >
           Delete
         </button>
       </div>
@@ -93,8 +115,16 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
   );
 }
 
+function countStatus(view: DeliveryView, status: 'rejected' | 'duplicate'): number {
+  return view.recipients.filter((recipient) => recipient.status === status).length;
+}
+
 function untitled(view: DeliveryView): string {
-  return view.state === 'in-progress' ? 'Delivery in progress' : 'Delivery without a message';
+  if (view.state !== 'in-progress') return 'Delivery without a message';
+  // The size is set once the body has arrived, and before that there is no message yet.
+  return view.size === null
+    ? 'Delivery in progress (no message yet)'
+    : 'Delivery in progress (receiving…)';
 }
 
 function AddressFact({ label, entries }: { label: string; entries: AddressEntry[] }) {
@@ -105,7 +135,7 @@ function AddressFact({ label, entries }: { label: string; entries: AddressEntry[
         {entries.length === 0 && <span className="muted">none</span>}
         {entries.map((entry, index) => (
           <span key={index} className="address">
-            {formatAddressEntry(entry)}
+            <bdi>{formatAddressEntry(entry)}</bdi>
             {entry.address !== '' && (
               <CopyButton text={entry.address} label={`Copy address ${entry.address}`} />
             )}

@@ -5,6 +5,7 @@ import {
   formatMailFrom,
   formatOffset,
   formatSize,
+  isolate,
 } from './format.js';
 
 /** Maximum transcript lines rendered. A longer session shows its first lines. */
@@ -73,14 +74,14 @@ function describeStep(event: TraceEventRecord): TimelineStep {
     case 'delivery.started':
       return {
         label: 'started',
-        detail: `MAIL FROM ${formatMailFrom(text(data.mailFrom))}`,
+        detail: `MAIL FROM ${isolate(formatMailFrom(text(data.mailFrom)))}`,
         tone: 'neutral',
       };
     case 'rcpt': {
       const status = text(data.status);
       return {
         label: `recipient ${status}`,
-        detail: `${text(data.address)} (${formatReply(data.reply)})`,
+        detail: `${isolate(text(data.address))} (${formatReply(data.reply)})`,
         tone: status === 'rejected' ? 'bad' : 'neutral',
       };
     }

@@ -55,6 +55,21 @@ export function formatMailFrom(mailFrom: string): string {
   return mailFrom === '' ? '<> (null sender)' : mailFrom;
 }
 
+/**
+ * Wraps a value from a message in FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, so
+ * a right-to-left override inside it cannot reorder the text around it in a string.
+ * Elements use `unicode-bidi: isolate` or <bdi> instead.
+ */
+export function isolate(value: string): string {
+  return `\u2068${value}\u2069`;
+}
+
+/** Names a delivery in a notice: its subject, or who sent it when it has no subject. */
+export function describeDelivery(delivery: { subject: string | null; mailFrom: string }): string {
+  if (delivery.subject) return `“${isolate(delivery.subject)}”`;
+  return `the delivery from ${isolate(formatMailFrom(delivery.mailFrom))}`;
+}
+
 export function formatAddressEntry(entry: AddressEntry): string {
   if (entry.name === '') return entry.address;
   if (entry.address === '') return entry.name;

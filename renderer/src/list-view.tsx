@@ -136,7 +136,9 @@ function ListRow({ row, position, setSize, selected, open, style, onOpen }: List
         {row.hasAttachments && <AttachmentMark />}
         <span className="row-size">{formatSize(row.size)}</span>
       </span>
-      <span className="row-to">{recipientsPreview(row)}</span>
+      <span className="row-to">
+        <RecipientsPreview row={row} />
+      </span>
       <span className="row-outcome">
         <OutcomeBadge state={row.state} abortKind={row.abortKind} abortDetail={row.abortDetail} />
       </span>
@@ -144,16 +146,31 @@ function ListRow({ row, position, setSize, selected, open, style, onOpen }: List
   );
 }
 
+/** Describes a delivery without a subject. */
 function noSubjectText(row: DeliverySummary): string {
-  return row.state === 'in-progress' ? '(receiving…)' : '(no message)';
+  if (row.state !== 'in-progress') return '(no message)';
+  // NOTE: the summary has no field for DATA having started, so a body still arriving
+  // shows "(no message yet)" until `body.received` sets the size and "(receiving…)" shows.
+  return row.size === null ? '(no message yet)' : '(receiving…)';
 }
 
-function recipientsPreview(row: DeliverySummary): string {
+/** Renders "to a, b +N more", each address isolated from the text around it. */
+function RecipientsPreview({ row }: { row: DeliverySummary }) {
   if (row.recipientCount === 0) return 'no accepted recipients';
   const shown = row.recipientsPreview.slice(0, PREVIEW_RECIPIENTS);
   const more = row.recipientCount - shown.length;
-  const list = `to ${shown.join(', ')}`;
-  return more > 0 ? `${list} +${more} more` : list;
+  return (
+    <>
+      to{' '}
+      {shown.map((address, index) => (
+        <span key={index}>
+          {index > 0 && ', '}
+          <bdi>{address}</bdi>
+        </span>
+      ))}
+      {more > 0 && ` +${more} more`}
+    </>
+  );
 }
 
 function AttachmentMark() {

@@ -49,7 +49,7 @@ function PartList(props: { messageId: string; parts: PartRecord[]; label: string
             </a>
             {part.downloadName !== null && part.downloadName !== name && (
               <span className="muted" title="Path separators are replaced in the saved name">
-                saves as {part.downloadName}
+                saves as <bdi>{part.downloadName}</bdi>
               </span>
             )}
             <span className="muted">{part.contentType}</span>

@@ -44,7 +44,7 @@ function MimeNode({ messageId, part, children }: MimeNodeProps) {
         {part.contentId && <span className="muted">cid:{part.contentId}</span>}
         {part.kind !== 'multipart' && (
           <a href={partUrl(messageId, part.partId)} download>
-            {name ?? `part ${part.partId}`}
+            <bdi>{name ?? `part ${part.partId}`}</bdi>
           </a>
         )}
       </div>

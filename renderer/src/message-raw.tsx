@@ -1,8 +1,11 @@
 import { getRawSource, pageRelative, withQueryParam } from './api-client.js';
 import { useResource } from './fetch-resource.js';
 
-/** Maximum characters of raw source rendered in the page. The download has all of it. */
-const MAX_RAW_CHARS = 2_000_000;
+/**
+ * Maximum characters of a raw source or text body rendered in the page, because a
+ * longer text node freezes the page for seconds. The download has all of it.
+ */
+export const MAX_RAW_CHARS = 2_000_000;
 
 /** Renders the raw source of a message as text, with a download link for the .eml file. */
 export function MessageRaw({ rawUrl }: { rawUrl: string }) {

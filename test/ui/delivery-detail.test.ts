@@ -147,6 +147,13 @@ describe.skipIf(!chromiumAvailable)('delivery detail', () => {
     expect(names).toContain('To');
     expect(names).toContain('Cc');
     expect(names.map((name) => name.toLowerCase())).not.toContain('bcc');
+    const valueHeading = panel.getByRole('columnheader', { name: 'Value' });
+    expect(await valueHeading.evaluate((element) => getComputedStyle(element).whiteSpace)).toBe(
+      'normal',
+    );
+    const nameWidth = await panel.getByRole('columnheader', { name: 'Name' }).boundingBox();
+    const valueWidth = await valueHeading.boundingBox();
+    expect(valueWidth!.width).toBeGreaterThan(nameWidth!.width * 3);
     const subjectRow = panel.getByRole('row').filter({ hasText: /^Subject/ });
     expect(await subjectRow.locator('td').textContent()).toBe('Quarterly <report> & "figures"');
 
@@ -263,7 +270,110 @@ describe.skipIf(!chromiumAvailable)('delivery detail', () => {
     expect(last).toContain('r14@example.test');
     expect(last).toContain('rejected');
     expect(last).toMatch(/452 /);
+    const facts = detail(page).locator('.detail-facts');
+    expect(await facts.textContent()).toMatch(
+      / → 12 accepted recipients, 11 Bcc, 2 rejected, 1 duplicate/,
+    );
     await saveScreenshot(page, 'detail-many-recipients');
+  });
+
+  it('fetches the detail once on open', async () => {
+    const { page } = ui;
+    const info = await smtpTransport(mailscope.smtpPort).sendMail({
+      from: 'a@example.test',
+      to: 'to@example.test',
+      subject: 'Fetched once',
+      text: 'x',
+    });
+    const onceId = queuedId(info.response);
+    const requests: string[] = [];
+    const detailPath = `/api/mailscope/deliveries/${onceId}`;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === detailPath) requests.push(request.method());
+    });
+
+    const row = page.locator(`[data-delivery-id="${onceId}"]`);
+    await row.click();
+    await detail(page).getByRole('button', { name: 'Mark unread' }).waitFor();
+    await expect.poll(() => row.textContent()).not.toContain('Unread');
+    // Live events arrive in 40 ms batches, so 300 ms leaves time for a refetch to start.
+    await page.waitForTimeout(300);
+    expect(requests).toEqual(['GET']);
+  });
+
+  it('retries a failed detail fetch', async () => {
+    const { page, context } = ui;
+    const info = await smtpTransport(mailscope.smtpPort).sendMail({
+      from: 'a@example.test',
+      to: 'to@example.test',
+      subject: 'Retry me',
+      text: 'x',
+    });
+    const retryId = queuedId(info.response);
+    const detailUrl = `${mailscope.baseUrl}api/mailscope/deliveries/${retryId}`;
+    await context.route(detailUrl, (route) => route.abort('connectionrefused'));
+
+    await page.locator(`[data-delivery-id="${retryId}"]`).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load this delivery' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Mailscope did not respond');
+
+    await context.unroute(detailUrl);
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await detail(page).getByRole('heading', { name: 'Retry me' }).waitFor();
+  });
+
+  it('cuts a long text body', async () => {
+    const { page } = ui;
+    const line = `${'x'.repeat(98)}\r\n`;
+    const body = line.repeat(21_000);
+    const message = Buffer.from(
+      `From: a@example.test\r\nTo: to@example.test\r\nSubject: Long text\r\n\r\n${body}`,
+    );
+    const longId = await sendRaw(
+      mailscope.smtpPort,
+      'a@example.test',
+      ['to@example.test'],
+      message,
+    );
+    await page.locator(`[data-delivery-id="${longId}"]`).click();
+    const panel = await openTab(page, 'Text');
+
+    const note = panel.getByRole('note');
+    expect(await note.textContent()).toContain('Showing the first 2,000,000 of');
+    expect(
+      await note.getByRole('link', { name: 'Download the raw source' }).getAttribute('href'),
+    ).toBe(`api/mailscope/messages/${longId}/raw?download=1`);
+    const shown = await panel
+      .getByLabel('Text body')
+      .evaluate((element) => element.textContent?.length);
+    expect(shown).toBe(2_000_000);
+  });
+
+  it('shows a banner for parse warnings', async () => {
+    const { page } = ui;
+    const message = Buffer.from(
+      'From sender@example.test Mon Jan  1 00:00:00 2024\r\n' +
+        'From: a@example.test\r\nTo: to@example.test\r\nSubject: Repaired\r\n\r\nhi\r\n',
+    );
+    const warnedId = await sendRaw(
+      mailscope.smtpPort,
+      'a@example.test',
+      ['to@example.test'],
+      message,
+    );
+    await page.locator(`[data-delivery-id="${warnedId}"]`).click();
+    const banner = detail(page).locator('.warning-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(
+      /^Mailscope repaired this message while reading it: \d+ warnings? — see Envelope$/,
+    );
+
+    await banner.getByRole('button', { name: 'see Envelope' }).click();
+    await detail(page).getByRole('tab', { name: 'Envelope', selected: true }).waitFor();
+    expect(
+      await detail(page).getByRole('region', { name: 'Parse warnings' }).textContent(),
+    ).toContain('mbox "From " line');
   });
 });
 

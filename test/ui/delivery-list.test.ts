@@ -85,12 +85,14 @@ describe.skipIf(!chromiumAvailable)('delivery list', () => {
     await dialogue.command('EHLO aborting.example.test');
     await dialogue.command('MAIL FROM:<quitter@example.test>');
     await dialogue.command('RCPT TO:<victim@example.test>');
-    await dialogue.command('DATA');
-    dialogue.write('Subject: never finished\r\n\r\nhalf a body');
 
     const row = list(ui.page).getByRole('option', { name: /quitter@example\.test/ });
     await row.waitFor();
     await expect.poll(() => row.textContent()).toContain('in progress');
+    expect(await row.locator('.row-subject').textContent()).toBe('(no message yet)');
+
+    await dialogue.command('DATA');
+    dialogue.write('Subject: never finished\r\n\r\nhalf a body');
 
     // The detail opened during the transaction follows it live as well.
     await row.click();
@@ -192,14 +194,102 @@ describe.skipIf(!chromiumAvailable)('delivery list', () => {
     expect(response.status).toBe(404);
   });
 
+  it('deletes the open delivery with Delete', async () => {
+    const { page } = ui;
+    const transport = smtpTransport(mailscope.smtpPort);
+    for (const subject of ['Keep oldest', 'Delete open', 'Keep newest']) {
+      await transport.sendMail({
+        from: 'app@example.test',
+        to: 'keys@example.test',
+        subject,
+        text: 'x',
+      });
+    }
+    const rows = list(page).getByRole('option');
+    await list(page)
+      .getByRole('option', { name: /Keep newest/ })
+      .waitFor();
+    await rows.nth(0).click();
+    await page.getByRole('button', { name: 'Close the detail' }).click();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
+    // j and Enter open "Delete open", and j selects "Keep oldest" below it.
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    const detail = page.getByRole('article', { name: 'Delivery detail' });
+    await detail.getByRole('heading', { name: 'Delete open' }).waitFor();
+    await page.keyboard.press('j');
+    expect(await list(page).getByRole('option', { selected: true }).textContent()).toContain(
+      'Keep oldest',
+    );
+
+    await page.keyboard.press('Delete');
+    await list(page)
+      .getByRole('option', { name: /Delete open/ })
+      .waitFor({ state: 'detached' });
+    await page.getByRole('status').getByText('Deleted “\u2068Delete open\u2069”').waitFor();
+    expect(
+      await list(page)
+        .getByRole('option', { name: /Keep oldest/ })
+        .count(),
+    ).toBe(1);
+    expect(
+      await list(page)
+        .getByRole('option', { name: /Keep newest/ })
+        .count(),
+    ).toBe(1);
+  });
+
+  it('deletes an aborted delivery', async () => {
+    const { page } = ui;
+    const row = list(page).getByRole('option', { name: /quitter@example\.test/ });
+    await row.click();
+    const detail = page.getByRole('article', { name: 'Delivery detail' });
+    await detail.getByRole('heading', { name: 'Delivery without a message' }).waitFor();
+
+    await detail.getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page
+      .getByRole('status')
+      .getByText('Deleted the delivery from \u2068quitter@example.test\u2069')
+      .waitFor();
+    expect(await page.evaluate(() => window.location.hash)).not.toContain('deliveries');
+  });
+
+  it('isolates a right-to-left override', async () => {
+    const { page } = ui;
+    const subject = 'Invoice \u202Efdp.exe';
+    await smtpTransport(mailscope.smtpPort).sendMail({
+      from: 'app@example.test',
+      to: 'bidi@example.test',
+      subject,
+      text: 'x',
+    });
+    const row = list(page).getByRole('option', { name: /Invoice/ });
+    await row.waitFor();
+    const bidiOf = (locator: Locator) =>
+      locator.evaluate((element) => getComputedStyle(element).unicodeBidi);
+    expect(await bidiOf(row.locator('.row-subject'))).toBe('isolate');
+    expect(await bidiOf(row.locator('.row-from'))).toBe('isolate');
+    expect(await bidiOf(row.locator('.row-to bdi'))).toBe('isolate');
+
+    await row.click();
+    const heading = page.getByRole('article', { name: 'Delivery detail' }).getByRole('heading', {
+      level: 2,
+    });
+    await expect.poll(() => heading.textContent()).toBe(subject);
+    expect(await bidiOf(heading)).toBe('isolate');
+  });
+
   it('deletes all after confirmation', async () => {
     const { page } = ui;
     const before = await list(page).getByRole('option').count();
     expect(before).toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Delete all' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Delete all messages?' });
+    const dialog = page.getByRole('dialog', { name: 'Delete all deliveries?' });
     await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`This deletes ${before} finished deliveries`);
     await saveScreenshot(page, 'delete-all-confirmation');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
@@ -208,6 +298,7 @@ describe.skipIf(!chromiumAvailable)('delivery list', () => {
     await page.getByRole('button', { name: 'Delete all' }).click();
     await dialog.getByRole('button', { name: 'Delete all' }).click();
     await page.getByText('No mail yet.').waitFor();
+    await page.getByRole('status').getByText(`Deleted ${before} deliveries`).waitFor();
     expect(await list(page).getByRole('option').count()).toBe(0);
     await expect.poll(() => page.title()).toBe('Mailscope');
   });
