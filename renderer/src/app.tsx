@@ -147,7 +147,11 @@ export function App() {
         unread={unread}
         smtpAddress={smtp ? `${smtp.host}:${smtp.port}` : null}
         liveStatus={liveStatus}
-        onDeleteAll={() => setOverlay('delete-all')}
+        onDeleteAll={() => {
+          // The count in the dialog must be current, not the last throttled one.
+          reloadCounts();
+          setOverlay('delete-all');
+        }}
         onHelp={() => setOverlay('help')}
       />
       <main className="app-main">

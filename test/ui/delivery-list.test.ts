@@ -289,7 +289,10 @@ describe.skipIf(!chromiumAvailable)('delivery list', () => {
     await page.getByRole('button', { name: 'Delete all' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete all deliveries?' });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toContain(`This deletes ${before} finished deliveries`);
+    // The count comes from the server, which may still be a moment behind the last row.
+    await expect
+      .poll(() => dialog.textContent(), { timeout: 5000 })
+      .toContain(`This deletes ${before} finished deliveries`);
     await saveScreenshot(page, 'delete-all-confirmation');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
