@@ -60,8 +60,9 @@ export class CoreHost implements FileImporter {
       env.MAILSCOPE_SMTP = formatAddress(ports.smtp);
       env.MAILSCOPE_HTTP = formatAddress(ports.http);
     }
-    // NOTE: only the end-to-end test, which needs the Electron binary, checks that a
-    // utility process loads this ES module entry.
+    // Utility processes load ES module entry points since Electron 28 (electron/electron
+    // pull request 40047). NOTE: only the end-to-end test, which needs the Electron
+    // binary, checks it with this entry.
     const child = utilityProcess.fork(this.options.entryPath, [], {
       env,
       serviceName: 'Mailscope core',
