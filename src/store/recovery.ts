@@ -24,8 +24,9 @@ export const INTERRUPTED_DETAIL = 'Mailscope stopped before this delivery finish
  * Staged messages are removed, because no delivery can commit them any more. Sessions
  * left open get `closed_at` set to `now`. Committed messages are not touched.
  *
- * NOTE: this assumes one Mailscope process per database file. A second process opening
- * the same file would mark the first one's open deliveries interrupted.
+ * It assumes one Mailscope process per database file, because a second process would
+ * mark the first one's open deliveries interrupted. The core's lock file (lockDatabase in
+ * src/paths.ts) keeps a second process out before it gets here.
  */
 export function recoverAfterCrash(db: Database, now: number): RecoveryReport {
   const openDeliveries = db.prepare(`
