@@ -2,7 +2,7 @@
 // cannot start (no binary, no display, or better-sqlite3 built for Node.js only), it runs
 // the headless server in this process instead and prints why. Arguments go to the headless
 // server (`npm start -- --smtp 127.0.0.1:2525`), or to the desktop app as .eml files to
-// open; the desktop app reads its settings from the MAILSCOPE_* variables only.
+// open. The desktop app reads its settings from the MAILSCOPE_* variables only.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

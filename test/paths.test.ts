@@ -61,7 +61,7 @@ describe('lockDatabase()', () => {
     await release();
   });
 
-  it('takes over a lock that names this process id, left by an earlier process', async () => {
+  it('takes over a lock naming its own pid', async () => {
     const db = path.join(dir, 'mail.db');
     await writeFile(`${db}.lock`, `${process.pid}\n`);
 

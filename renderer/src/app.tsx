@@ -271,8 +271,8 @@ function EmptyList({
 }
 
 /**
- * Returns a version number and a function that increments it at most once per
- * `intervalMs`. Calls in between are folded into one increment at the end.
+ * Returns a version number and a function that bumps it. The first call schedules an
+ * increment `intervalMs` later, and calls made before it fires join that increment.
  */
 function useThrottledVersion(intervalMs: number): [number, () => void] {
   const [version, setVersion] = useState(0);

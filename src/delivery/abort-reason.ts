@@ -1,5 +1,5 @@
 /**
- * Why a delivery was aborted. The kind is stable and machine-readable (API filters and
+ * The reason a delivery was aborted. The kind is stable and machine-readable (API filters and
  * the trace use it); the detail is a human-readable sentence for the timeline.
  */
 export type AbortKind =

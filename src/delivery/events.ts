@@ -78,7 +78,7 @@ export type UserEvent =
 /**
  * The in-process event bus. Listeners run synchronously in the order they subscribed,
  * so the store records a step before any later subscriber (such as the live event
- * stream) sees it. A listener that throws is reported through `onListenerError` and
+ * stream) receives it. A listener that throws is reported through `onListenerError` and
  * never interrupts the delivery that emitted the event.
  *
  * User events have their own listeners (`subscribeUserEvents`), with the same rules.

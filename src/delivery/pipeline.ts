@@ -157,8 +157,8 @@ export class PipelineDelivery implements Delivery {
       try {
         await delivery.commit();
       } catch (error) {
-        // NOTE: targets that committed before this one keep the message; a commit
-        // cannot be taken back, which is why the contract requires that commit should not fail.
+        // NOTE: targets that committed before this one keep the message, because a commit
+        // cannot be taken back. That is why the contract says commit should not fail.
         this.logger.error({ err: error }, 'target failed to commit');
         failure ??= error;
       }

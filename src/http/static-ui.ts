@@ -39,7 +39,7 @@ then reload this page. The API is under /api/mailscope and described by
 `;
 
 /**
- * Paths the UI never answers, so that an API client gets a 404 rather than the UI's HTML:
+ * Paths the UI never serves, so that an API client gets a 404 rather than the UI's HTML:
  * Mailscope's API, and the `/api/` and `/view/` paths of Mailpit's API.
  */
 function isReservedPath(requestPath: string, apiPrefix: string): boolean {

@@ -92,7 +92,7 @@ export class TraceWriter {
     return bus.subscribe((event) => this.write(event));
   }
 
-  /** Stores one event. Never throws: a failure is logged with the event's ids. */
+  /** Stores one event. It does not throw, because a failure is logged with the event's ids. */
   write(event: CoreEvent): void {
     try {
       if ('deliveryId' in event) {

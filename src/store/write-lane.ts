@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * Runs tasks one at a time, in the order they were queued, each starting in a new turn
  * of the event loop. better-sqlite3 writes block the event loop, and one write of a large
  * message takes a noticeable time. The store queues its large writes here, so that other
- * sessions are served between any two of them and only one delivery at a time holds its
+ * sessions are served between any two of them and only one delivery at a time keeps its
  * raw source in memory for the write.
  */
 export class WriteLane {

@@ -238,7 +238,7 @@ describe('SqliteTarget', () => {
 
     it('removes rows staged before the raw source', async () => {
       // body() stages the message row and the parts first, and reads the raw source last.
-      // This buffer holds that read until abort() has run.
+      // This buffer delays that read until abort() has run.
       let readStarted!: () => void;
       const reading = new Promise<void>((resolve) => (readStarted = resolve));
       let releaseRead!: () => void;
