@@ -6,6 +6,7 @@ import { openDatabase } from './db.js';
 import { StoreQueries } from './queries.js';
 import { recoverAfterCrash } from './recovery.js';
 import { RetentionPruner, resolveRetention, type RetentionPolicy } from './retention.js';
+import { SearchIndex } from './search-index.js';
 import { SqliteTarget } from './sqlite-target.js';
 import { TraceWriter } from './trace-writer.js';
 
@@ -14,6 +15,7 @@ export { openDatabase } from './db.js';
 export type { RetentionPolicy } from './retention.js';
 export { DEFAULT_RETENTION } from './retention.js';
 export { StoreQueries } from './queries.js';
+export { TagNameError } from './tags.js';
 export { SqliteTarget } from './sqlite-target.js';
 export { TraceWriter } from './trace-writer.js';
 
@@ -73,6 +75,8 @@ export function openStore(options: StoreOptions): Store {
         'recovered deliveries left open by a previous run',
       );
     }
+    const indexed = new SearchIndex(db).backfill();
+    if (indexed > 0) logger.info({ indexed }, 'indexed stored messages for search');
   } catch (error) {
     db.close();
     throw error;

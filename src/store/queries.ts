@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 
+import { MessageSearch, type SearchOptions, type SearchResult } from '../search/message-search.js';
+import { compileSearch } from '../search/search-sql.js';
 import { normalizeContentId } from './parse/parts.js';
 import type {
   DeliveryDetail,
@@ -15,6 +17,7 @@ import type {
   PartRecord,
   StoreCounts,
 } from './query-types.js';
+import { TagStore } from './tags.js';
 import {
   DELIVERY_LIST_COLUMNS,
   DELIVERY_OVERVIEW_COLUMNS,
@@ -42,12 +45,12 @@ import {
 
 const DEFAULT_LIMIT = 100;
 
+/** Maximum number of prepared filter statements kept by `filterStatement`. */
+const MAX_FILTER_STATEMENTS = 256;
+
 /** The tables a delivery overview reads: each delivery with its visible message, if any. */
 const DELIVERY_SOURCE = `
   FROM deliveries d LEFT JOIN messages m ON m.id = d.id AND m.staged = 0`;
-
-/** SQL function that folds text for a case-insensitive comparison beyond ASCII. */
-const FOLD_CASE_FUNCTION = 'mailscope_fold_case';
 
 /**
  * The read and user-action queries of the store, for the HTTP API and the tests. Only
@@ -59,14 +62,78 @@ const FOLD_CASE_FUNCTION = 'mailscope_fold_case';
  */
 export class StoreQueries {
   private readonly statements: ReturnType<typeof prepareStatements>;
-  /** Statements built from a filter, kept by their SQL text. There are few combinations. */
+  /** Statements built from a filter, kept by their SQL text, at most MAX_FILTER_STATEMENTS. */
   private readonly filterStatements = new Map<string, Statement>();
+  private readonly messageSearch: MessageSearch;
+  private readonly tags: TagStore;
 
   constructor(private readonly db: Database) {
-    db.function(FOLD_CASE_FUNCTION, { deterministic: true }, (value: unknown) =>
-      typeof value === 'string' ? foldCase(value) : null,
-    );
     this.statements = prepareStatements(db);
+    this.messageSearch = new MessageSearch(db);
+    this.tags = new TagStore(db);
+  }
+
+  /**
+   * Searches the visible messages with the search language (see src/search/query-parser.ts),
+   * newest received first. An empty query matches every message. `total` and `unread`
+   * count every match, and `ids` is the page at `offset` (50 ids by default).
+   */
+  searchMessages(query: string, options?: SearchOptions): SearchResult {
+    return this.messageSearch.search(query, options);
+  }
+
+  /** Returns true when the visible message `id` matches the search query. */
+  messageMatches(id: string, query: string, options?: Pick<SearchOptions, 'timeZone'>): boolean {
+    return this.messageSearch.matches(id, query, options);
+  }
+
+  /**
+   * Deletes the whole delivery of every visible message that matches the query, except
+   * deliveries still in progress. Returns the number deleted.
+   */
+  deleteMessagesMatching(query: string, options?: Pick<SearchOptions, 'timeZone'>): number {
+    return this.messageSearch.deleteMatching(query, options);
+  }
+
+  /** Lists every tag that at least one visible message has, sorted by name. */
+  listTags(): string[] {
+    return this.tags.list();
+  }
+
+  /** Lists every tag with its number of visible messages, sorted by name. */
+  countTags(): Array<{ name: string; messages: number }> {
+    return this.tags.counts();
+  }
+
+  /** Lists the tags of a visible message, sorted; none for an unknown id. */
+  getTags(messageId: string): string[] {
+    return this.tags.get(messageId);
+  }
+
+  /** Replaces the tags of the listed messages; an empty list clears them. Names are cleaned. */
+  setTags(ids: readonly string[], tags: readonly string[]): void {
+    this.tags.set(ids, tags);
+  }
+
+  addTags(ids: readonly string[], tags: readonly string[]): void {
+    this.tags.add(ids, tags);
+  }
+
+  removeTags(ids: readonly string[], tags: readonly string[]): void {
+    this.tags.remove(ids, tags);
+  }
+
+  /**
+   * Renames a tag on every message. Returns false when no message has it, and throws
+   * TagNameError when the new name is invalid or taken by another tag.
+   */
+  renameTag(from: string, to: string): boolean {
+    return this.tags.rename(from, to);
+  }
+
+  /** Removes a tag from every message. Returns false when no message has it. */
+  deleteTag(name: string): boolean {
+    return this.tags.delete(name);
   }
 
   /** Lists deliveries in every state, newest first. */
@@ -92,8 +159,11 @@ export class StoreQueries {
       SELECT ${DELIVERY_OVERVIEW_COLUMNS} ${DELIVERY_SOURCE}
       WHERE ${where.sql}${keyset} ORDER BY d.seq DESC LIMIT @limit`,
     ).all(pageParams) as DeliveryOverviewRow[];
+    // The LEFT JOIN matches at most one message per delivery, so a filter on delivery
+    // columns only counts the same rows without it, and without reading every message row.
+    const countSource = /\bm\./.test(where.sql) ? DELIVERY_SOURCE : 'FROM deliveries d';
     const count = this.filterStatement(
-      `SELECT COUNT(*) AS total ${DELIVERY_SOURCE} WHERE ${where.sql}`,
+      `SELECT COUNT(*) AS total ${countSource} WHERE ${where.sql}`,
     ).get(where.params) as { total: number };
 
     return {
@@ -135,7 +205,7 @@ export class StoreQueries {
   /** Returns a visible message with its text and HTML, or null. */
   getMessage(id: string): MessageDetail | null {
     const row = this.statements.getMessage.get(id) as MessageDetailRow | undefined;
-    return row ? toMessageDetail(row) : null;
+    return row ? { ...toMessageDetail(row), tags: this.tags.get(id) } : null;
   }
 
   /** Returns the subject of a visible message, or null when there is no such message. */
@@ -225,16 +295,13 @@ export class StoreQueries {
   private filterStatement(sql: string): Statement {
     let statement = this.filterStatements.get(sql);
     if (statement === undefined) {
+      // A search query adds its own shape of SQL, so the cache is bounded.
+      if (this.filterStatements.size >= MAX_FILTER_STATEMENTS) this.filterStatements.clear();
       statement = this.db.prepare(sql);
       this.filterStatements.set(sql, statement);
     }
     return statement;
   }
-}
-
-/** Folds text for comparison: NFC, then lower case. */
-function foldCase(text: string): string {
-  return text.normalize('NFC').toLowerCase();
 }
 
 /** Builds the WHERE clause of `filter` without its keyset position, with named parameters. */
@@ -252,38 +319,23 @@ function deliveryConditions(filter: DeliveryFilter): {
     conditions.push(`d.state IN (${names.join(', ')})`);
   }
 
+  if (filter.abortedByRule !== undefined) {
+    conditions.push("d.abort_kind = 'rule'");
+    if (filter.abortedByRule !== '*') {
+      // The rule's id is kept in the trace, with the abort reason.
+      params.abortRule = filter.abortedByRule;
+      conditions.push(`EXISTS (SELECT 1 FROM delivery_events e WHERE e.delivery_id = d.id
+        AND e.type = 'delivery.aborted' AND json_extract(e.data, '$.reason.rule.id') = @abortRule)`);
+    }
+  }
+
   const text = filter.text ?? '';
-  if (text !== '') {
-    const matches = textMatcher(text, params);
-    conditions.push(`(
-      ${matches('m.subject')} OR ${matches('d.mail_from')}
-      OR ${matches('m.to_addresses')} OR ${matches('m.from_addresses')}
-      OR EXISTS (SELECT 1 FROM recipients r
-        WHERE r.delivery_id = d.id AND ${matches('r.address')}))`);
+  if (text.trim() !== '') {
+    const search = compileSearch(text, 'deliveries', { timeZone: filter.timeZone });
+    conditions.push(`(${search.sql})`);
+    Object.assign(params, search.params);
   }
   return { sql: conditions.join(' AND '), params };
-}
-
-/**
- * Returns a function that writes the SQL test "column contains `text`, ignoring case".
- * SQLite's LIKE folds ASCII letters only, so it serves ASCII text, and other text goes
- * through FOLD_CASE_FUNCTION, which calls into JavaScript once per value and is slower.
- * The address columns contain JSON, which keeps non-ASCII characters unescaped.
- *
- * NOTE: a search reads every delivery and its message row. The FTS5 index is meant to
- * replace this scan; until then, search time grows with the number of stored deliveries.
- */
-function textMatcher(
-  text: string,
-  params: Record<string, string | number>,
-): (column: string) => string {
-  // eslint-disable-next-line no-control-regex -- the range is all of ASCII, control characters included
-  if (/^[\u0000-\u007f]*$/.test(text)) {
-    params.pattern = `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    return (column) => `${column} LIKE @pattern ESCAPE '\\'`;
-  }
-  params.folded = foldCase(text);
-  return (column) => `instr(${FOLD_CASE_FUNCTION}(${column}), @folded) > 0`;
 }
 
 function page(options: ListOptions): [number, number] {

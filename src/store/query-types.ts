@@ -35,6 +35,8 @@ export interface DeliveryOverview extends DeliveryListItem {
   hasAttachments: boolean;
   /** Read flag of the message; null when the delivery has no visible message. */
   read: boolean | null;
+  /** Tags of the message, sorted; empty when it has none or there is no message. */
+  tags: string[];
 }
 
 /** The filter of `listDeliveryOverviews`. Every field narrows the list. */
@@ -42,10 +44,15 @@ export interface DeliveryFilter {
   /** Only deliveries in one of these states; all states when missing or empty. */
   states?: readonly DeliveryState[];
   /**
-   * Only deliveries whose subject, MAIL FROM, envelope recipients or header To or From
-   * contain this text, compared without regard to case.
+   * A query in the search language (see src/search/query-parser.ts), envelope fields
+   * included. A free word matches the search text of the message, the MAIL FROM or an
+   * envelope recipient, without regard to case.
    */
   text?: string;
+  /** IANA time zone for dates without a zone in `after:` and `before:` of `text`. */
+  timeZone?: string;
+  /** Only deliveries aborted by a failure rule: the rule's id, or `*` for any rule. */
+  abortedByRule?: string;
   /** Only deliveries older than this `seq`: the keyset position of the next page. */
   beforeSeq?: number;
   /** Maximum number of rows returned, 100 by default. */
@@ -135,6 +142,8 @@ export interface MessageDetail extends MessageListItem {
   text: string | null;
   /** HTML body with `cid:` links as sent. */
   html: string | null;
+  /** Tags of the message, sorted by name. */
+  tags: string[];
 }
 
 /** One header field as the API returns it. */

@@ -82,12 +82,15 @@ export const DELIVERY_OVERVIEW_COLUMNS = `${DELIVERY_LIST_COLUMNS},
   (SELECT json_group_array(p.address ORDER BY p.position) FROM (
     SELECT r.address, r.position FROM recipients r
     WHERE r.delivery_id = d.id AND r.status = 'accepted'
-    ORDER BY r.position LIMIT ${DELIVERY_PREVIEW_RECIPIENTS}) p) AS recipients_preview`;
+    ORDER BY r.position LIMIT ${DELIVERY_PREVIEW_RECIPIENTS}) p) AS recipients_preview,
+  (SELECT json_group_array(t.name ORDER BY t.name) FROM message_tags mt
+    JOIN tags t ON t.id = mt.tag_id WHERE mt.message_id = m.id) AS tags`;
 
 export interface DeliveryOverviewRow extends DeliveryListRow {
   has_attachments: number;
   read: number | null;
   recipients_preview: string | null;
+  tags: string | null;
 }
 
 export function toDeliveryOverview(row: DeliveryOverviewRow): DeliveryOverview {
@@ -97,6 +100,7 @@ export function toDeliveryOverview(row: DeliveryOverviewRow): DeliveryOverview {
       row.recipients_preview === null ? [] : (JSON.parse(row.recipients_preview) as string[]),
     hasAttachments: row.has_attachments === 1,
     read: row.read === null ? null : row.read === 1,
+    tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]),
   };
 }
 
@@ -215,6 +219,7 @@ export function toMessageDetail(row: MessageDetailRow): MessageDetail {
     warnings: JSON.parse(row.warnings) as string[],
     text: row.text,
     html: row.html,
+    tags: [],
   };
 }
 

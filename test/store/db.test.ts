@@ -6,6 +6,9 @@ import { openDatabase, schemaVersion } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { makeTempDir } from './helpers.js';
 
+/** Schema version after every shipped migration. */
+const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let dbPath: string;
 
@@ -45,21 +48,26 @@ describe('openDatabase()', () => {
     openDatabase(dbPath).close();
     const db = openDatabase(dbPath);
     try {
-      expect(schemaVersion(db)).toBe(1);
+      expect(schemaVersion(db)).toBe(LATEST_VERSION);
       const tables = db
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .all()
         .map((row) => (row as { name: string }).name);
-      expect(tables).toEqual([
-        'deliveries',
-        'delivery_events',
-        'headers',
-        'messages',
-        'parts',
-        'recipients',
-        'session_lines',
-        'sessions',
-      ]);
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'deliveries',
+          'delivery_events',
+          'headers',
+          'messages',
+          'parts',
+          'recipients',
+          'session_lines',
+          'sessions',
+          'message_search',
+          'tags',
+          'message_tags',
+        ]),
+      );
     } finally {
       db.close();
     }
@@ -69,14 +77,14 @@ describe('openDatabase()', () => {
     openDatabase(dbPath).close();
     const next = [
       ...MIGRATIONS,
-      { version: 2, name: 'add tags', sql: 'CREATE TABLE tags (name TEXT)' },
+      { version: LATEST_VERSION + 1, name: 'add notes', sql: 'CREATE TABLE notes (name TEXT)' },
     ];
 
     const db = openDatabase(dbPath, { migrations: next });
     try {
-      expect(schemaVersion(db)).toBe(2);
-      expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'tags'").get()).toEqual({
-        name: 'tags',
+      expect(schemaVersion(db)).toBe(LATEST_VERSION + 1);
+      expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'notes'").get()).toEqual({
+        name: 'notes',
       });
     } finally {
       db.close();
@@ -87,13 +95,19 @@ describe('openDatabase()', () => {
     openDatabase(dbPath).close();
     const broken = [
       ...MIGRATIONS,
-      { version: 2, name: 'broken', sql: 'CREATE TABLE half (a TEXT); CREATE TABLE nonsense (' },
+      {
+        version: LATEST_VERSION + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half (a TEXT); CREATE TABLE nonsense (',
+      },
     ];
 
-    expect(() => openDatabase(dbPath, { migrations: broken })).toThrow(/Migration 2 \(broken\)/);
+    expect(() => openDatabase(dbPath, { migrations: broken })).toThrow(
+      `Migration ${LATEST_VERSION + 1} (broken)`,
+    );
     const db = openDatabase(dbPath);
     try {
-      expect(schemaVersion(db)).toBe(1);
+      expect(schemaVersion(db)).toBe(LATEST_VERSION);
       expect(
         db.prepare("SELECT name FROM sqlite_schema WHERE name = 'half'").get(),
       ).toBeUndefined();

@@ -1,0 +1,207 @@
+import type { Database } from 'better-sqlite3';
+
+import { parseSearchDate } from './dates.js';
+import {
+  cleanSearchText,
+  parseQuery,
+  type SearchCondition,
+  type SearchTerm,
+  type TextField,
+} from './query-parser.js';
+
+/** The FTS5 table of message search text, keyed by `deliveries.seq` of each message. */
+export const SEARCH_TABLE = 'message_search';
+
+/** SQL function that prepares a column for comparison with a search value. */
+export const CLEAN_SEARCH_FUNCTION = 'mailscope_clean_search';
+
+/** Registers the SQL functions that compiled search conditions call, on one connection. */
+export function registerSearchFunctions(db: Database): void {
+  db.function(CLEAN_SEARCH_FUNCTION, { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? cleanSearchText(value) : null,
+  );
+}
+
+/**
+ * The rows a query filters. `messages` reads `messages m JOIN deliveries d`, visible
+ * messages only. `deliveries` reads `deliveries d LEFT JOIN messages m`, where m is null
+ * for a delivery without a visible message, so that a message condition is false for it.
+ */
+export type SearchTarget = 'messages' | 'deliveries';
+
+export interface SearchWhere {
+  /** SQL condition; `1 = 1` for an empty query. */
+  sql: string;
+  params: Record<string, string | number>;
+}
+
+export interface CompileOptions {
+  /** IANA time zone for dates without a zone in `after:` and `before:`. */
+  timeZone?: string;
+  /** Prefix of the parameter names, so that the result can join other named parameters. */
+  paramPrefix?: string;
+}
+
+/** The FTS5 columns that each `field:` term matches, in the order of the migration. */
+const FIELD_COLUMNS: Record<Exclude<TextField, 'mail-from' | 'rcpt'>, readonly string[]> = {
+  from: ['from_addr'],
+  to: ['to_addr'],
+  cc: ['cc_addr'],
+  bcc: ['bcc_addr'],
+  'reply-to': ['reply_to_addr'],
+  addressed: ['from_addr', 'to_addr', 'cc_addr', 'bcc_addr', 'reply_to_addr'],
+  subject: ['subject'],
+  'message-id': ['message_id'],
+};
+
+/**
+ * The trigram tokenizer finds substrings of three or more characters through the index.
+ * A shorter value matches no row in a MATCH, so it is compared with instr() on every row
+ * of the search table instead.
+ */
+const MIN_INDEXED_LENGTH = 3;
+
+/**
+ * Compiles a query in the search language into one SQL condition. The count and every page
+ * of a search use this one condition, so the count never includes a row that no page
+ * lists. Values reach SQLite only as bound parameters, and a value for an FTS5 MATCH is
+ * one quoted string, so no input can change the query or make FTS5 report a syntax error.
+ */
+export function compileSearch(
+  query: string,
+  target: SearchTarget,
+  options: CompileOptions = {},
+): SearchWhere {
+  const compiler = new ConditionCompiler(target, options);
+  const conditions = parseQuery(query)
+    .map((term) => compiler.compileTerm(term))
+    .filter((sql): sql is string => sql !== null);
+  return {
+    sql: conditions.length === 0 ? '1 = 1' : conditions.join(' AND '),
+    params: compiler.params,
+  };
+}
+
+class ConditionCompiler {
+  readonly params: Record<string, string | number> = {};
+  private count = 0;
+
+  constructor(
+    private readonly target: SearchTarget,
+    private readonly options: CompileOptions,
+  ) {}
+
+  /** Returns the SQL of one term, or null when the term is ignored (an invalid date). */
+  compileTerm(term: SearchTerm): string | null {
+    const { condition, negated } = term;
+    if (condition.kind === 'date') return this.dateCondition(condition, negated);
+    if (condition.kind === 'size') return this.sizeCondition(condition, negated);
+    const sql = this.positive(condition);
+    // A condition on a missing message is null in the delivery list, and counts as false.
+    return negated ? `NOT COALESCE((${sql}), 0)` : `COALESCE((${sql}), 0)`;
+  }
+
+  private positive(condition: Exclude<SearchCondition, { kind: 'date' | 'size' }>): string {
+    switch (condition.kind) {
+      case 'word':
+        return this.wordCondition(condition.value);
+      case 'field':
+        return this.fieldCondition(condition.field, condition.value);
+      case 'tag':
+        return `EXISTS (SELECT 1 FROM message_tags mt JOIN tags t ON t.id = mt.tag_id
+          WHERE mt.message_id = m.id AND t.name = ${this.bind(condition.name)})`;
+      case 'tagged':
+        return 'EXISTS (SELECT 1 FROM message_tags mt WHERE mt.message_id = m.id)';
+      case 'read':
+        return condition.read ? 'm.read = 1' : 'm.read = 0';
+      case 'attachment':
+        return 'm.attachment_count > 0';
+      case 'inline':
+        return "EXISTS (SELECT 1 FROM parts p WHERE p.message_id = m.id AND p.kind = 'inline')";
+      case 'outcome':
+        return this.target === 'deliveries'
+          ? `d.state = ${this.bind(condition.outcome)}`
+          : condition.outcome === 'committed'
+            ? '1'
+            : '0';
+    }
+  }
+
+  /**
+   * Matches a free word against the search text of the message. In the delivery list it
+   * also matches the envelope, for deliveries without a message and so without search text.
+   */
+  private wordCondition(value: string): string {
+    const indexed = this.ftsCondition(['search_text'], value);
+    if (this.target === 'messages') return indexed;
+    const parameter = this.bind(value);
+    return `${indexed} OR ${this.envelopeSender(parameter)} OR ${this.envelopeRecipient(parameter)}`;
+  }
+
+  private fieldCondition(field: TextField, value: string): string {
+    if (field === 'mail-from') return this.envelopeSender(this.bind(value));
+    if (field === 'rcpt') return this.envelopeRecipient(this.bind(value));
+    return this.ftsCondition(FIELD_COLUMNS[field], value);
+  }
+
+  /** Substring of the search table's `columns`, through the trigram index where it can. */
+  private ftsCondition(columns: readonly string[], value: string): string {
+    if ([...value].length >= MIN_INDEXED_LENGTH) {
+      const phrase = `"${value.replaceAll('"', '""')}"`;
+      const match = `{${columns.join(' ')}} : ${phrase}`;
+      return `d.seq IN (SELECT rowid FROM ${SEARCH_TABLE}
+        WHERE ${SEARCH_TABLE} MATCH ${this.bind(match)})`;
+    }
+    const parameter = this.bind(value);
+    const tests = columns.map((column) => `instr(${column}, ${parameter}) > 0`);
+    return `d.seq IN (SELECT rowid FROM ${SEARCH_TABLE} WHERE ${tests.join(' OR ')})`;
+  }
+
+  private envelopeSender(parameter: string): string {
+    return `instr(${CLEAN_SEARCH_FUNCTION}(d.mail_from), ${parameter}) > 0`;
+  }
+
+  /** Any RCPT TO of the delivery, rejected ones included. */
+  private envelopeRecipient(parameter: string): string {
+    return `EXISTS (SELECT 1 FROM recipients r WHERE r.delivery_id = d.id
+      AND instr(${CLEAN_SEARCH_FUNCTION}(r.address), ${parameter}) > 0)`;
+  }
+
+  /**
+   * `after:` is "received at or after", `before:` "at or before". Negated, each keeps the
+   * boundary instant, as in Mailpit (`-after:X` is "at or before X"). A date that cannot
+   * be read leaves the term out.
+   */
+  private dateCondition(
+    condition: Extract<SearchCondition, { kind: 'date' }>,
+    negated: boolean,
+  ): string | null {
+    const epoch = parseSearchDate(condition.date, this.options.timeZone);
+    if (epoch === null) return null;
+    const upper = (condition.bound === 'before') !== negated;
+    return `COALESCE(${this.receivedAt()} ${upper ? '<=' : '>='} ${this.bind(epoch)}, 0)`;
+  }
+
+  /** `larger:` is "size above", `smaller:` "size below", and negated the other strictly. */
+  private sizeCondition(
+    condition: Extract<SearchCondition, { kind: 'size' }>,
+    negated: boolean,
+  ): string {
+    const larger = (condition.bound === 'larger') !== negated;
+    return `COALESCE(${this.size()} ${larger ? '>' : '<'} ${this.bind(condition.bytes)}, 0)`;
+  }
+
+  private receivedAt(): string {
+    return this.target === 'deliveries' ? 'COALESCE(m.received_at, d.started_at)' : 'm.received_at';
+  }
+
+  private size(): string {
+    return this.target === 'deliveries' ? 'COALESCE(m.size, d.size)' : 'm.size';
+  }
+
+  private bind(value: string | number): string {
+    const name = `${this.options.paramPrefix ?? 'search'}${this.count++}`;
+    this.params[name] = value;
+    return `@${name}`;
+  }
+}
