@@ -1,3 +1,5 @@
+import type { RuleRef } from './rule-hooks.js';
+
 /**
  * The reason a delivery was aborted. The kind is stable and machine-readable (API filters and
  * the trace use it); the detail is a human-readable sentence for the timeline.
@@ -28,9 +30,11 @@ export interface AbortReason {
   kind: AbortKind;
   /** A sentence for people, such as the SMTP reply sent or the error message. */
   detail: string;
+  /** The failure rule behind an abort of kind `rule`. */
+  rule?: RuleRef;
 }
 
 /** Builds an abort reason. */
-export function abortReason(kind: AbortKind, detail: string): AbortReason {
-  return { kind, detail };
+export function abortReason(kind: AbortKind, detail: string, rule?: RuleRef): AbortReason {
+  return rule === undefined ? { kind, detail } : { kind, detail, rule };
 }

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 
 import type { AbortReason } from './abort-reason.js';
+import type { IntakeState } from '../rules/types.js';
+import type { RuleRef } from './rule-hooks.js';
 import type { MsgMetadata, SmtpReply } from './types.js';
 
 /** Outcome of one RCPT TO. */
@@ -29,6 +31,8 @@ export type DeliveryEvent =
       status: RcptStatus;
       /** Reply sent for this RCPT TO. */
       reply: SmtpReply;
+      /** The failure rule that chose the reply, if one did. */
+      rule?: RuleRef;
     }
   | { type: 'body.received'; deliveryId: string; at: number; size: number; warnings: string[] }
   | {
@@ -38,6 +42,8 @@ export type DeliveryEvent =
       reply: SmtpReply;
       /** Message of the failure behind the reply, such as "database is locked". */
       error: string;
+      /** The failure rule that chose the reply, if one did. */
+      rule?: RuleRef;
     }
   | { type: 'delivery.committed'; deliveryId: string; at: number; reply: SmtpReply }
   | { type: 'delivery.aborted'; deliveryId: string; at: number; reason: AbortReason };
@@ -73,7 +79,15 @@ export type CoreEvent = DeliveryEvent | SessionEvent;
 export type UserEvent =
   | { type: 'message.deleted'; deliveryId: string; at: number }
   | { type: 'messages.cleared'; at: number; deleted: number }
-  | { type: 'message.read'; deliveryId: string; at: number; read: boolean };
+  | { type: 'message.read'; deliveryId: string; at: number; read: boolean }
+  /** The tags of one message changed; `tags` is the new sorted list. */
+  | { type: 'message.tags'; deliveryId: string; at: number; tags: string[] }
+  /** A tag was renamed or deleted on every message that had it. */
+  | { type: 'tags.changed'; at: number }
+  /** A failure rule was added, changed, switched, reset or removed. */
+  | { type: 'rules.changed'; at: number }
+  /** The intake was paused or resumed. */
+  | { type: 'intake.changed'; at: number; intake: IntakeState };
 
 /**
  * The in-process event bus. Listeners run synchronously in the order they subscribed,

@@ -5,6 +5,7 @@ import type { MessageHeader } from '../message/header.js';
 import type { AbortReason } from './abort-reason.js';
 import type { BodyBuffer } from './body-buffer.js';
 import type { EventBus } from './events.js';
+import { RuleError, type DeliveryRules, type RuleRef } from './rule-hooks.js';
 import { causeMessage, SmtpError, toSmtpReply } from './smtp-error.js';
 import type { Delivery, DeliveryTarget, MsgMetadata, SmtpReply } from './types.js';
 
@@ -14,6 +15,8 @@ export interface PipelineOptions {
   logger: Logger;
   /** Accepted recipients per transaction; RCPT TO past this count gets 452. */
   maxRecipients: number;
+  /** Failure rules asked before the targets at each step; none when missing. */
+  rules?: DeliveryRules;
 }
 
 export const RCPT_ACCEPTED: SmtpReply = { code: 250, enhancedCode: '2.1.5', message: 'Accepted' };
@@ -54,7 +57,9 @@ export class DeliveryPipeline implements DeliveryTarget {
       meta,
       mailFrom: cleanFrom,
     });
-    return new PipelineDelivery(meta, started, this.options);
+    const delivery = new PipelineDelivery(meta, cleanFrom, started, this.options);
+    await delivery.applyMailFromRules();
+    return delivery;
   }
 }
 
@@ -68,6 +73,7 @@ export class PipelineDelivery implements Delivery {
 
   constructor(
     readonly meta: MsgMetadata,
+    private readonly mailFrom: string,
     private readonly deliveries: Delivery[],
     private readonly options: PipelineOptions,
   ) {
@@ -83,6 +89,24 @@ export class PipelineDelivery implements Delivery {
     return this.state === 'committed' || this.state === 'aborted';
   }
 
+  /**
+   * Asks the rules about MAIL FROM, once the delivery is recorded as started. A rule that
+   * refuses it aborts the delivery, so that the trace shows the refused attempt.
+   */
+  async applyMailFromRules(): Promise<void> {
+    try {
+      await this.options.rules?.mailFrom(this.meta, this.mailFrom);
+    } catch (error) {
+      const reply = toSmtpReply(error);
+      const rule = error instanceof RuleError ? error.rule : undefined;
+      const detail = `${describeRule(rule)}replied ${reply.code} ${reply.enhancedCode} ${reply.message} to MAIL FROM.`;
+      await this.abort(
+        rule === undefined ? { kind: 'storage-error', detail } : { kind: 'rule', detail, rule },
+      );
+      throw error;
+    }
+  }
+
   async addRcpt(rcptTo: string): Promise<void> {
     const address = cleanAddress(rcptTo);
     const key = addressForLookup(address);
@@ -94,6 +118,14 @@ export class PipelineDelivery implements Delivery {
     if (this.recipients.size >= this.options.maxRecipients) {
       const error = new SmtpError(452, '4.5.3', 'Too many recipients');
       this.emitRcpt(rcptTo, address, 'rejected', error.toReply());
+      throw error;
+    }
+
+    try {
+      await this.options.rules?.rcptTo(this.meta, this.mailFrom, address);
+    } catch (error) {
+      const rule = error instanceof RuleError ? error.rule : undefined;
+      this.emitRcpt(rcptTo, address, 'rejected', toSmtpReply(error), rule);
       throw error;
     }
 
@@ -117,18 +149,23 @@ export class PipelineDelivery implements Delivery {
       throw new SmtpError(554, '5.5.1', 'No valid recipients');
     }
     try {
+      await this.options.rules?.endOfData(this.meta, this.mailFrom, [...this.recipients], header);
       for (const delivery of this.deliveries) {
         await delivery.body(header, body);
       }
     } catch (error) {
       const reply = toSmtpReply(error);
-      this.logger.error({ err: error, smtpCode: reply.code }, 'message body rejected');
+      const rule = error instanceof RuleError ? error.rule : undefined;
+      if (rule === undefined) {
+        this.logger.error({ err: error, smtpCode: reply.code }, 'message body rejected');
+      }
       this.options.events.emit({
         type: 'body.failed',
         deliveryId: this.meta.id,
         at: Date.now(),
         reply,
         error: causeMessage(error),
+        ...(rule === undefined ? {} : { rule }),
       });
       throw error;
     }
@@ -207,6 +244,7 @@ export class PipelineDelivery implements Delivery {
     address: string,
     status: 'accepted' | 'rejected' | 'duplicate',
     reply: SmtpReply,
+    rule?: RuleRef,
   ): void {
     this.options.events.emit({
       type: 'rcpt',
@@ -216,6 +254,12 @@ export class PipelineDelivery implements Delivery {
       address,
       status,
       reply,
+      ...(rule === undefined ? {} : { rule }),
     });
   }
+}
+
+/** Returns `Rule "name" ` for a rule, or nothing. */
+export function describeRule(rule: RuleRef | undefined): string {
+  return rule === undefined ? '' : `Rule "${rule.name}" `;
 }

@@ -1,4 +1,7 @@
 import { INITIAL_SCHEMA } from './001-initial.js';
+import { SEARCH_AND_TAGS_SCHEMA } from './002-search-and-tags.js';
+import { RULES_SCHEMA } from './003-rules.js';
+import { MESSAGE_RELEASES_SCHEMA } from './004-message-releases.js';
 
 /** One schema change. `version` is the value of `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -10,11 +13,10 @@ export interface Migration {
 /**
  * Every migration in the order it runs. Append new ones with the next version number and
  * never edit one that has shipped, because databases in the field already ran it.
- *
- * TODO: full-text search needs a migration that adds an FTS5 table over the visible
- * messages (subject, addresses, envelope recipients, decoded text), keyed by the messages
- * rowid and written in the same transaction as the commit.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+  { version: 2, name: 'search and tags', sql: SEARCH_AND_TAGS_SCHEMA },
+  { version: 3, name: 'failure rules', sql: RULES_SCHEMA },
+  { version: 4, name: 'message releases', sql: MESSAGE_RELEASES_SCHEMA },
 ];
