@@ -1,12 +1,18 @@
 /**
- * HACK: smtp-server 3.21.6 has no option for four things a lenient mail sink needs, so
- * this module wraps seven methods of its SMTPConnection class:
+ * HACK: smtp-server 3.21.6 has no option for six things a lenient mail sink needs, so
+ * this module wraps nine methods of its SMTPConnection class:
  *
  * - `_parseAddressCommand` accepts `MAIL FROM: a@example.test` and `RCPT TO: b@example.test`
- *   without angle brackets (the library replies 501), and remembers each address as sent,
- *   before the library converts the domain to Unicode.
+ *   without angle brackets (the library replies 501), and a quoted local part such as
+ *   `"john doe"@example.test` (RFC 5321 section 4.1.2 Quoted-string), which the library
+ *   splits at the space and rejects with 501. It remembers each address as sent, before the
+ *   library converts the domain to Unicode.
  * - `handler_MAIL` starts a new transaction when MAIL FROM arrives while one is open (the
  *   library replies 503 "nested MAIL command"), and reports the discarded transaction.
+ * - `handler_RCPT` reports a RCPT TO that the library itself rejects (bad syntax, bad
+ *   parameters) while a transaction is open, so that the delivery lists it as rejected.
+ * - `handler_AUTH` replies 503 to AUTH inside a mail transaction, as RFC 4954 section 4
+ *   requires. The library accepts it.
  * - `handler_RSET`, `handler_HELO`, `handler_EHLO` and `_onTimeout` report the transaction
  *   that they discard, because the library resets a transaction without telling the
  *   application. The HELO/EHLO wrappers also keep the client name as sent, not lower-cased.
@@ -16,9 +22,10 @@
  *
  * The wrappers change nothing for an SMTPServer that was not passed to
  * `observeConnections`, apart from the enhanced code override, which only applies while
- * `sendWithEnhancedCode` runs. Each wrapper calls the original method.
- * test/smtp/connection-patch.test.ts fails when the library starts to behave differently
- * without the patch. Remove the matching wrapper when smtp-server gains an option for it.
+ * `sendWithEnhancedCode` runs. Each wrapper calls the original method, except the AUTH
+ * wrapper when it rejects. test/smtp/connection-patch.test.ts fails when the library starts
+ * to behave differently without the patch. Remove the matching wrapper when smtp-server
+ * gains an option for it.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPServer, SMTPServerAddress, SMTPServerSession } from 'smtp-server';
@@ -35,6 +42,19 @@ export interface ConnectionObserver {
   transactionReset(session: SMTPServerSession, kind: TransactionResetKind, command: string): void;
   /** Runs once when the idle timeout closes the connection. */
   idleTimeout(session: SMTPServerSession): void;
+  /**
+   * Runs synchronously after the library rejected a RCPT TO command by itself, before any
+   * hook, while a transaction is open. `argument` is the text after `RCPT TO:`.
+   */
+  rcptRejected(session: SMTPServerSession, argument: string, reply: LibraryReply): void;
+}
+
+/** A reply that smtp-server sent on its own. */
+export interface LibraryReply {
+  code: number;
+  /** Enhanced status code (RFC 3463), or '' when the library sent none. */
+  enhancedCode: string;
+  message: string;
 }
 
 interface EnhancedCodeOverride {
@@ -45,6 +65,8 @@ interface EnhancedCodeOverride {
 type PatchedMethod =
   | '_parseAddressCommand'
   | 'handler_MAIL'
+  | 'handler_RCPT'
+  | 'handler_AUTH'
   | 'handler_RSET'
   | 'handler_HELO'
   | 'handler_EHLO'
@@ -110,7 +132,9 @@ export function sendWithEnhancedCode(
  * `MAIL FROM:<a@example.test> SIZE=10`. Other commands come back unchanged.
  */
 export function bracketBareAddress(command: string): string {
-  const match = /^\s*(MAIL\s+FROM|RCPT\s+TO)\s*:\s*(\S*)(.*)$/is.exec(command);
+  const match = /^\s*(MAIL\s+FROM|RCPT\s+TO)\s*:\s*((?:"(?:[^"\\]|\\.)*")?\S*)(.*)$/is.exec(
+    command,
+  );
   if (!match) {
     return command;
   }
@@ -124,6 +148,36 @@ export function bracketBareAddress(command: string): string {
     address = `<${address}>`;
   }
   return `${verb}:${address}${rest}`;
+}
+
+/**
+ * A MAIL FROM or RCPT TO whose address has a quoted local part. The groups are the text up
+ * to the local part (with an optional source route), the local part, and the domain up to
+ * the closing bracket. The local part is a Quoted-string of RFC 5321 section 4.1.2, with
+ * the non-ASCII characters that RFC 6531 allows.
+ */
+const QUOTED_LOCAL_PART =
+  /^(\s*(?:MAIL\s+FROM|RCPT\s+TO)\s*:\s*<(?:@[^\s,:@<>]+(?:,@[^\s,:@<>]+)*:)?)("(?:[\x20\x21\x23-\x5b\x5d-\x7e\u00a0-\uffff]|\\[\x20-\x7e])*")(@[^\s<>]*)>/i;
+
+/** A local part that the library accepts, standing in for a quoted one while it parses. */
+const LOCAL_PART_PLACEHOLDER = 'quoted';
+
+/**
+ * Splits off a quoted local part that smtp-server cannot parse, and returns the command
+ * with a plain local part in its place. Returns null for any other command.
+ */
+export function maskQuotedLocalPart(
+  command: string,
+): { masked: string; localPart: string; domain: string } | null {
+  const match = QUOTED_LOCAL_PART.exec(command);
+  if (!match) {
+    return null;
+  }
+  const prefix = match[1] as string;
+  const localPart = match[2] as string;
+  const domain = (match[3] as string).slice(1);
+  const rest = command.slice(match[0].length);
+  return { masked: `${prefix}${LOCAL_PART_PLACEHOLDER}@${domain}>${rest}`, localPart, domain };
 }
 
 /** Returns the address between the angle brackets, without a source route (RFC 5321 C). */
@@ -149,9 +203,20 @@ export function installConnectionPatches(): void {
       return parseAddressCommand.call(this, rawName, rawCommand);
     }
     const command = bracketBareAddress((rawCommand || '').toString());
-    const parsed = parseAddressCommand.call(this, rawName, command);
+    const quoted = maskQuotedLocalPart(command);
+    if (quoted === null) {
+      const parsed = parseAddressCommand.call(this, rawName, command);
+      if (parsed) {
+        sentAddresses.set(parsed, extractAddress(command));
+      }
+      return parsed;
+    }
+    const parsed = parseAddressCommand.call(this, rawName, quoted.masked);
     if (parsed) {
-      sentAddresses.set(parsed, extractAddress(command));
+      // The library converted the domain after the placeholder, so only the local part
+      // changes back.
+      parsed.address = quoted.localPart + parsed.address.slice(LOCAL_PART_PLACEHOLDER.length);
+      sentAddresses.set(parsed, `${quoted.localPart}@${quoted.domain}`);
     }
     return parsed;
   };
@@ -168,6 +233,32 @@ export function installConnectionPatches(): void {
       observer.transactionReset(this.session, 'new-transaction', 'MAIL');
     }
     handleMail.call(this, command, callback);
+  };
+
+  const handleRcpt = proto.handler_RCPT;
+  proto.handler_RCPT = function (command, callback) {
+    const observer = observers.get(this._server);
+    if (observer === undefined || this.session.envelope.mailFrom === false) {
+      handleRcpt.call(this, command, callback);
+      return;
+    }
+    // Only the library's own checks reply synchronously. A hook replies later.
+    const replies = captureReplies(this, () => handleRcpt.call(this, command, callback));
+    const rejection = replies.find((reply) => reply.code >= 400);
+    if (rejection !== undefined) {
+      const argument = command.toString().replace(/^\s*RCPT\s+TO\s*:?\s*/i, '');
+      observer.rcptRejected(this.session, argument, rejection);
+    }
+  };
+
+  const handleAuth = proto.handler_AUTH;
+  proto.handler_AUTH = function (command, callback) {
+    if (observers.has(this._server) && this.session.envelope.mailFrom !== false) {
+      this.send(503, 'Error: AUTH not permitted during a mail transaction');
+      callback();
+      return;
+    }
+    handleAuth.call(this, command, callback);
   };
 
   proto.handler_RSET = reportingReset(proto.handler_RSET, 'RSET');
@@ -195,6 +286,30 @@ export function installConnectionPatches(): void {
     }
     return override.enhancedCode;
   };
+}
+
+type SendMethod = SMTPConnection['send'];
+
+/** Runs `run` and returns every reply that the connection sent while it ran. */
+function captureReplies(connection: SMTPConnection, run: () => void): LibraryReply[] {
+  const replies: LibraryReply[] = [];
+  const send: SendMethod = connection.send;
+  const capturing: SendMethod = function (this: SMTPConnection, code, data, context) {
+    replies.push({
+      code,
+      enhancedCode: this._getEnhancedStatusCode(code, context),
+      message: Array.isArray(data) ? data.join(' ') : (data ?? ''),
+    });
+    send.call(this, code, data, context);
+  };
+  connection.send = capturing;
+  try {
+    run();
+  } finally {
+    // Removing the own property uncovers the prototype's method again.
+    delete (connection as Partial<SMTPConnection>).send;
+  }
+  return replies;
 }
 
 /** Wraps a command handler that may reset the session, to report a discarded transaction. */
@@ -225,6 +340,8 @@ function keepingHeloName(handler: CommandHandler): CommandHandler {
 const PATCHED_METHODS: readonly PatchedMethod[] = [
   '_parseAddressCommand',
   'handler_MAIL',
+  'handler_RCPT',
+  'handler_AUTH',
   'handler_RSET',
   'handler_HELO',
   'handler_EHLO',

@@ -12,7 +12,9 @@ import {
 } from 'smtp-server';
 
 import { abortReason, type AbortReason } from '../delivery/abort-reason.js';
-import { observeConnections, sendWithEnhancedCode } from './connection-patch.js';
+import { DEFAULT_MESSAGE_LIMITS } from '../message/limits.js';
+import { RuleError, type RuleRef } from '../delivery/rule-hooks.js';
+import { observeConnections, sendWithEnhancedCode, type LibraryReply } from './connection-patch.js';
 import { createCredentialCheck } from './credentials.js';
 import { createLibraryLogger } from './library-logger.js';
 import { MIB, validateOptions, type SmtpEndpointOptions } from './options.js';
@@ -24,7 +26,13 @@ import {
   type HookOutcome,
 } from './replies.js';
 import { SessionState } from './session-state.js';
-import { TransactionHandlers } from './transaction-handlers.js';
+import {
+  destroyConnection,
+  installCommandGate,
+  type GateOutcome,
+  type GateStep,
+} from './step-gate.js';
+import { noteRuleRejection, TransactionHandlers } from './transaction-handlers.js';
 import { TranscriptRecorder } from './transcript.js';
 
 export type { SmtpAuthOptions, SmtpEndpointOptions } from './options.js';
@@ -52,20 +60,28 @@ export class SmtpEndpoint {
   constructor(private readonly options: SmtpEndpointOptions) {
     validateOptions(options);
     this.logger = options.logger;
-    this.transcripts = new TranscriptRecorder(options.events);
+    this.transcripts = new TranscriptRecorder(options.events, options.transcriptLimits);
     this.acceptsCredentials = createCredentialCheck(options.auth?.users ?? null);
     this.handlers = new TransactionHandlers(options.target, {
       spillDir: options.spillDir ?? os.tmpdir(),
       spillThreshold: options.spillThreshold ?? MIB,
       maxMessageSize: this.maxMessageSize,
-      maxHeaderSize: options.maxHeaderSize ?? MIB,
+      maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MESSAGE_LIMITS.maxHeaderSize,
+      maxHeaderLines: options.maxHeaderLines ?? DEFAULT_MESSAGE_LIMITS.maxHeaderLines,
+      maxLineLength: options.maxLineLength ?? DEFAULT_MESSAGE_LIMITS.maxLineLength,
     });
 
     this.server = new SMTPServer(this.serverOptions());
     observeConnections(this.server, {
       transactionReset: (session, kind, command) => this.onTransactionReset(session, kind, command),
       idleTimeout: (session) => this.onIdleTimeout(session),
+      rcptRejected: (session, argument, reply) => this.onRcptRejected(session, argument, reply),
     });
+    if (options.gate !== undefined) {
+      installCommandGate(this.server, (connection, step) =>
+        this.gateCommand(connection.session, step),
+      );
+    }
     this.server.on('error', (error) => {
       // smtp-server has already logged the error with the session id.
       this.logger.debug({ err: error }, 'smtp-server reported a connection error');
@@ -107,6 +123,27 @@ export class SmtpEndpoint {
   close(reason = 'The server shut down.'): Promise<void> {
     this.closing ??= this.shutDown(abortReason('server-shutdown', reason));
     return this.closing;
+  }
+
+  /**
+   * Closes a session's connection without a reply, because a failure rule asked for it.
+   * The open delivery, if any, is aborted with the kind `rule`. Returns false when no such
+   * session is open.
+   */
+  dropConnection(sessionId: string, rule: RuleRef): boolean {
+    const connection = [...this.server.connections].find((c) => c.session.id === sessionId);
+    if (connection === undefined) return false;
+    const state = this.sessions.get(sessionId);
+    if (state !== undefined) {
+      state.endReason ??= abortReason(
+        'rule',
+        `Rule "${rule.name}" closed the connection without a reply.`,
+        rule,
+      );
+    }
+    this.transcripts.add(sessionId, 'I', `Rule "${rule.name}" dropped the connection`);
+    destroyConnection(connection);
+    return true;
   }
 
   private get maxMessageSize(): number {
@@ -171,7 +208,21 @@ export class SmtpEndpoint {
       localAddress: session.localAddress,
       localPort: session.localPort,
     });
-    callback();
+    if (this.options.gate === undefined) {
+      callback();
+      return;
+    }
+    const done = this.gateCommand(session, 'connect').then((outcome) => {
+      // smtp-server sends the error's code and message and closes the connection.
+      if (outcome?.kind === 'reply') {
+        const { code, enhancedCode, message } = outcome.reply;
+        const error = Object.assign(new Error(message), { responseCode: code });
+        sendWithEnhancedCode(session, code, enhancedCode, () => callback(error));
+      } else if (outcome === null) {
+        callback();
+      }
+    });
+    this.track(done);
   }
 
   private onSecure(
@@ -199,6 +250,30 @@ export class SmtpEndpoint {
       response?: SMTPServerAuthenticationResponse,
     ) => void,
   ): void {
+    if (this.options.gate === undefined) {
+      this.authenticate(auth, session, callback);
+      return;
+    }
+    const gated = this.gateCommand(session, 'auth', auth.username ?? '').then((outcome) => {
+      if (outcome?.kind === 'reply') {
+        const { code, enhancedCode, message } = outcome.reply;
+        const error = Object.assign(new Error(message), { responseCode: code });
+        sendWithEnhancedCode(session, code, enhancedCode, () => callback(error));
+      } else if (outcome === null) {
+        this.authenticate(auth, session, callback);
+      }
+    });
+    this.track(gated);
+  }
+
+  private authenticate(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (
+      error: Error | null | undefined,
+      response?: SMTPServerAuthenticationResponse,
+    ) => void,
+  ): void {
     const username = auth.username ?? '';
     const state = this.sessions.get(session.id);
     if (!this.acceptsCredentials(username, auth.password ?? '')) {
@@ -216,7 +291,12 @@ export class SmtpEndpoint {
     session: SMTPServerSession,
     callback: (error?: Error | null) => void,
   ): void {
-    this.runHook(session, callback, (state) => this.handlers.mailFrom(state, session, address));
+    this.runHook(session, callback, async (state) => {
+      const outcome = await this.gateCommand(session, 'mail');
+      if (outcome?.kind === 'reply') return rejected(outcome.reply);
+      if (outcome?.kind === 'drop') return rejected(LOCAL_ERROR_REPLY);
+      return this.handlers.mailFrom(state, session, address);
+    });
   }
 
   private onRcptTo(
@@ -258,6 +338,27 @@ export class SmtpEndpoint {
         ? 'The client sent MAIL FROM again before it finished the transaction.'
         : `The client sent ${command}, which resets the transaction.`;
     this.track(this.sessions.get(session.id)?.interrupt(abortReason(kind, detail)));
+  }
+
+  /**
+   * Records a RCPT TO that smtp-server rejected for its syntax as a rejected recipient of
+   * the open delivery, so that the trace shows every RCPT TO the client sent.
+   */
+  private onRcptRejected(session: SMTPServerSession, argument: string, reply: LibraryReply): void {
+    const transaction = this.sessions.get(session.id)?.transaction;
+    if (transaction === null || transaction === undefined || transaction.phase !== 'open') {
+      return;
+    }
+    const sent = argument.trim();
+    this.options.events.emit({
+      type: 'rcpt',
+      deliveryId: transaction.meta.id,
+      at: Date.now(),
+      original: sent,
+      address: sent,
+      status: 'rejected',
+      reply,
+    });
   }
 
   private onIdleTimeout(session: SMTPServerSession): void {
@@ -309,6 +410,38 @@ export class SmtpEndpoint {
       });
     state.pendingHook = done;
     this.track(done);
+  }
+
+  /**
+   * Asks the gate about a step and records its decision: a line in the transcript, the
+   * rule on the open transaction at DATA, or the dropped connection.
+   */
+  private async gateCommand(
+    session: SMTPServerSession,
+    step: GateStep,
+    authUser?: string,
+  ): Promise<GateOutcome | null> {
+    const gate = this.options.gate;
+    if (gate === undefined) return null;
+    const info = authUser === undefined ? {} : { authUser };
+    const outcome = await gate.check(step, session, info).catch((error: unknown) => {
+      this.logger.error({ err: error, cid: session.id, step }, 'SMTP step gate failed');
+      return null;
+    });
+    if (outcome === null) return null;
+    if (outcome.kind === 'drop') {
+      this.dropConnection(session.id, outcome.rule);
+      return outcome;
+    }
+
+    const { reply, rule } = outcome;
+    const by = rule === null ? 'Intake paused' : `Rule "${rule.name}"`;
+    this.transcripts.add(session.id, 'I', `${by}: ${reply.code} ${reply.enhancedCode} at ${step}`);
+    const transaction = this.sessions.get(session.id)?.transaction;
+    if (rule !== null && transaction !== undefined && transaction !== null) {
+      noteRuleRejection(transaction, new RuleError(rule, reply), step.toUpperCase());
+    }
+    return outcome;
   }
 
   private emitClosed(sessionId: string): void {

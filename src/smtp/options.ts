@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 
 import type { EventBus } from '../delivery/events.js';
 import type { DeliveryTarget } from '../delivery/types.js';
+import type { SmtpStepGate } from './step-gate.js';
 import type { TlsCertificate } from './tls.js';
+import type { TranscriptLimits } from './transcript.js';
 
 export const MIB = 1024 * 1024;
 
@@ -34,6 +36,15 @@ export interface SmtpEndpointOptions {
   maxMessageSize?: number;
   /** Maximum size of the header block in bytes. Default 1 MiB. */
   maxHeaderSize?: number;
+  /**
+   * Maximum number of lines in the header block, continuation lines included. Default
+   * 10,000.
+   */
+  maxHeaderLines?: number;
+  /** Maximum length of one line of a message in bytes, without its CRLF. Default 1 MiB. */
+  maxLineLength?: number;
+  /** Cap on each session's recorded transcript. Default 20,000 lines and 2 MiB. */
+  transcriptLimits?: TranscriptLimits;
   /** Folder for message bodies above `spillThreshold`. Default: the system temporary folder. */
   spillDir?: string;
   /** Message size in bytes above which the body goes to a temporary file. Default 1 MiB. */
@@ -52,6 +63,8 @@ export interface SmtpEndpointOptions {
    * clients to close their side after the 421 reply. Default 5000.
    */
   shutdownTimeoutMs?: number;
+  /** Decides the greeting, HELO, AUTH, MAIL FROM and DATA before the usual handling. */
+  gate?: SmtpStepGate;
 }
 
 /** Throws on option values that the endpoint cannot work with. */
@@ -62,12 +75,17 @@ export function validateOptions(options: SmtpEndpointOptions): void {
         'STARTTLS no client could authenticate.',
     );
   }
-  for (const name of ['maxMessageSize', 'maxHeaderSize', 'spillThreshold'] as const) {
+  const sizes = ['maxMessageSize', 'maxHeaderSize', 'maxLineLength', 'spillThreshold'] as const;
+  for (const name of sizes) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
       throw new Error(
         `SMTP option ${name} must be a positive whole number of bytes, not ${value}.`,
       );
     }
+  }
+  const lines = options.maxHeaderLines;
+  if (lines !== undefined && (!Number.isSafeInteger(lines) || lines <= 0)) {
+    throw new Error(`SMTP option maxHeaderLines must be a positive whole number, not ${lines}.`);
   }
 }

@@ -3,6 +3,7 @@ import type { SMTPServerError, SMTPServerSession } from 'smtp-server';
 import { toSmtpReply } from '../delivery/smtp-error.js';
 import type { SmtpReply } from '../delivery/types.js';
 import { sendWithEnhancedCode } from './connection-patch.js';
+import type { LimitViolation } from './limit-scanner.js';
 
 /** Outcome of a hook: accept the command (with an optional 250 text), or reject it. */
 export type HookOutcome =
@@ -40,13 +41,34 @@ export function messageTooLargeReply(maxBytes: number): SmtpReply {
   };
 }
 
-/** Builds the reply to a header block over its size limit. */
-export function headerTooLargeReply(maxBytes: number): SmtpReply {
-  return {
-    code: 552,
-    enhancedCode: '5.3.4',
-    message: `Error: message header exceeds fixed maximum size of ${maxBytes} bytes`,
-  };
+/**
+ * Builds the reply to a message that broke a header or line limit. RFC 5321 section
+ * 4.2.2 gives 552 for exceeded storage allocation, and RFC 3463 5.3.4 is "message too big
+ * for system" and 5.6.0 "other or undefined media error", for a line no parser should hold.
+ */
+export function limitExceededReply(violation: LimitViolation): SmtpReply {
+  switch (violation.limit) {
+    case 'header-size':
+      return {
+        code: 552,
+        enhancedCode: '5.3.4',
+        message: `Error: message header exceeds fixed maximum size of ${violation.maxBytes} bytes`,
+      };
+    case 'header-lines':
+      return {
+        code: 552,
+        enhancedCode: '5.3.4',
+        message: `Error: message header exceeds fixed maximum of ${violation.maxLines} lines`,
+      };
+    case 'line-length':
+      return {
+        code: 554,
+        enhancedCode: '5.6.0',
+        message:
+          `Error: line ${violation.lineNumber} of the message exceeds fixed maximum line ` +
+          `length of ${violation.maxBytes} bytes`,
+      };
+  }
 }
 
 /** The enhanced code of the 250 reply to the final dot (RFC 3463: 2.0.0, success). */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 
 import { abortReason, type AbortReason } from '../delivery/abort-reason.js';
+import type { RuleRef } from '../delivery/rule-hooks.js';
 import type { Delivery, MsgMetadata } from '../delivery/types.js';
 
 /**
@@ -18,6 +19,12 @@ export class Transaction {
   phase: TransactionPhase = 'open';
   /** RCPT TO commands that the target accepted, duplicates included. */
   recipientCount = 0;
+  /**
+   * The first reply a failure rule gave in this transaction. An abort that follows it,
+   * other than a shutdown, is recorded as caused by the rule, because the client then
+   * gave up the transaction or the rule dropped the connection.
+   */
+  ruleRejection: { rule: RuleRef; summary: string } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -47,8 +54,9 @@ export class Transaction {
       return;
     }
     this.phase = 'done';
+    const recorded = attributeToRule(reason, this.ruleRejection);
     try {
-      await this.run((delivery) => delivery.abort(reason));
+      await this.run((delivery) => delivery.abort(recorded));
     } catch (error) {
       this.logger.error(
         { err: error, abortKind: reason.kind },
@@ -56,6 +64,17 @@ export class Transaction {
       );
     }
   }
+}
+
+/** Returns `reason` as caused by the rule that rejected a step before it, if any. */
+function attributeToRule(
+  reason: AbortReason,
+  rejection: Transaction['ruleRejection'],
+): AbortReason {
+  if (rejection === null || reason.kind === 'rule' || reason.kind === 'server-shutdown') {
+    return reason;
+  }
+  return abortReason('rule', `${rejection.summary} Then: ${reason.detail}`, rejection.rule);
 }
 
 /** State that the endpoint keeps about one SMTP session between hook calls. */

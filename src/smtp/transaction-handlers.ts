@@ -6,6 +6,7 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 
 import { abortReason, type AbortReason } from '../delivery/abort-reason.js';
 import type { BodyBuffer } from '../delivery/body-buffer.js';
+import { RuleError } from '../delivery/rule-hooks.js';
 import { causeMessage, SmtpError, toSmtpReply } from '../delivery/smtp-error.js';
 import type { DeliveryTarget, SmtpReply } from '../delivery/types.js';
 import type { MessageHeader } from '../message/header.js';
@@ -17,7 +18,7 @@ import {
   BAD_SEQUENCE_REPLY,
   LOCAL_ERROR_REPLY,
   SHUTDOWN_REPLY,
-  headerTooLargeReply,
+  limitExceededReply,
   messageTooLargeReply,
   rejected,
   type HookOutcome,
@@ -65,7 +66,9 @@ export class TransactionHandlers {
     try {
       await transaction.run((delivery) => delivery.addRcpt(addressAsSent(address)));
     } catch (error) {
-      return rejected(logRejection(transaction.logger, error, 'RCPT TO'));
+      const reply = logRejection(transaction.logger, error, 'RCPT TO');
+      noteRuleRejection(transaction, error, `RCPT TO <${addressAsSent(address)}>`);
+      return rejected(reply);
     }
     transaction.recipientCount += 1;
     return ACCEPTED;
@@ -112,7 +115,6 @@ export class TransactionHandlers {
     result: ReadResult,
   ): Promise<HookOutcome> {
     const maxMessageSize = this.limits.maxMessageSize;
-    const maxHeaderSize = this.limits.maxHeaderSize;
 
     switch (result.kind) {
       case 'interrupted': {
@@ -128,10 +130,11 @@ export class TransactionHandlers {
         await this.abort(state, transaction, abortReason('size-limit', detail));
         return rejected(reply);
       }
-      case 'header-too-large': {
-        const detail = `The header block is longer than the limit of ${maxHeaderSize} bytes.`;
+      case 'limit-exceeded': {
+        const reply = limitExceededReply(result.violation);
+        const detail = `${reply.code} ${reply.enhancedCode} ${reply.message}`;
         await this.abort(state, transaction, abortReason('size-limit', detail));
-        return rejected(headerTooLargeReply(maxHeaderSize));
+        return rejected(reply);
       }
       case 'complete':
         return this.deliver(state, transaction, result.header, result.body);
@@ -190,7 +193,15 @@ export class TransactionHandlers {
     if (cause !== reply.message) {
       detail += `: ${cause}`;
     }
-    await this.abort(state, transaction, abortReason('storage-error', detail));
+    const reason =
+      error instanceof RuleError
+        ? abortReason(
+            'rule',
+            `Rule "${error.rule.name}" replied ${detail} to the end of data.`,
+            error.rule,
+          )
+        : abortReason('storage-error', detail);
+    await this.abort(state, transaction, reason);
     return rejected(reply);
   }
 
@@ -219,6 +230,15 @@ function logRejection(logger: Logger, error: unknown, step: string): SmtpReply {
     logger.error({ err: error, step, smtpCode: reply.code }, `target failed at ${step}`);
   }
   return reply;
+}
+
+/** Remembers on the transaction that a failure rule chose the reply to `step`. */
+export function noteRuleRejection(transaction: Transaction, error: unknown, step: string): void {
+  if (!(error instanceof RuleError) || transaction.ruleRejection !== null) return;
+  transaction.ruleRejection = {
+    rule: error.rule,
+    summary: `Rule "${error.rule.name}" replied ${error.code} ${error.enhancedCode} ${error.message} to ${step}.`,
+  };
 }
 
 /** Returns the reply to DATA for a transaction that the server aborted before the final dot. */

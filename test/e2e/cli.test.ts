@@ -9,7 +9,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { SmtpDialogue } from '../support/smtp-dialogue.js';
+import { RawSmtpClient } from '../support/raw-smtp-client.js';
 import { hasCommand } from '../support/commands.js';
 
 const execFileAsync = promisify(execFile);
@@ -136,11 +136,11 @@ describe('mailscope CLI', () => {
   });
 
   it('aborts an open transaction on SIGTERM and exits cleanly', async () => {
-    const dialogue = await SmtpDialogue.connect(server.smtp.port);
+    const { client: dialogue } = await RawSmtpClient.connect(server.smtp.port);
     await dialogue.command('EHLO shutdown.example.test');
     await dialogue.command('MAIL FROM:<late@example.test>');
     await dialogue.command('RCPT TO:<b@example.test>');
-    expect(await dialogue.command('DATA')).toMatch(/^354/);
+    expect((await dialogue.command('DATA')).code).toBe(354);
     dialogue.write('Subject: never finished\r\n\r\nhalf a body');
     await new Promise((resolve) => setTimeout(resolve, 200));
 

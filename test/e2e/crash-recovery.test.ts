@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { SmtpDialogue, toCrlf } from '../support/smtp-dialogue.js';
+import { RawSmtpClient, toCrlf } from '../support/raw-smtp-client.js';
 
 let dataDir: string;
 let dbPath: string;
@@ -34,7 +34,7 @@ async function start(): Promise<ServerProcess> {
 }
 
 async function send(port: number, subject: string): Promise<{ id: string; wire: Buffer }> {
-  const dialogue = await SmtpDialogue.connect(port);
+  const { client: dialogue } = await RawSmtpClient.connect(port);
   await dialogue.command('EHLO crash.example.test');
   await dialogue.command('MAIL FROM:<a@example.test>');
   await dialogue.command('RCPT TO:<b@example.test>');
@@ -42,8 +42,8 @@ async function send(port: number, subject: string): Promise<{ id: string; wire: 
   const message = Buffer.from(`Subject: ${subject}\r\n\r\nbody of ${subject}\r\n.dot line\r\n`);
   const reply = await dialogue.data(message);
   dialogue.destroy();
-  const id = /queued as (\S+)/.exec(reply)?.[1];
-  if (!id) throw new Error(`message was not accepted: ${reply}`);
+  const id = /queued as (\S+)/.exec(reply.raw)?.[1];
+  if (!id) throw new Error(`message was not accepted: ${reply.raw}`);
   return { id, wire: toCrlf(message) };
 }
 
@@ -67,11 +67,11 @@ describe('crash recovery', () => {
 
     // Open a transaction, send part of the message and a large enough body to spill
     // to a temporary file, then kill the server with SIGKILL before the final dot.
-    const dialogue = await SmtpDialogue.connect(first.smtp.port);
+    const { client: dialogue } = await RawSmtpClient.connect(first.smtp.port);
     await dialogue.command('EHLO crash.example.test');
     await dialogue.command('MAIL FROM:<doomed@example.test>');
     await dialogue.command('RCPT TO:<b@example.test>');
-    expect(await dialogue.command('DATA')).toMatch(/^354/);
+    expect((await dialogue.command('DATA')).code).toBe(354);
     dialogue.write(`Subject: doomed\r\n\r\n${'x'.repeat(76)}\r\n`.repeat(30_000));
 
     const watcher = new Database(dbPath, { readonly: true });
@@ -117,7 +117,7 @@ describe('crash recovery', () => {
 
   it('keeps a second process away from a database in use', async () => {
     const first = await start();
-    const dialogue = await SmtpDialogue.connect(first.smtp.port);
+    const { client: dialogue } = await RawSmtpClient.connect(first.smtp.port);
     await dialogue.command('EHLO first.example.test');
     await dialogue.command('MAIL FROM:<open@example.test>');
     await dialogue.command('RCPT TO:<b@example.test>');
@@ -126,7 +126,7 @@ describe('crash recovery', () => {
 
     await dialogue.command('DATA');
     const reply = await dialogue.data(Buffer.from('Subject: still mine\r\n\r\nbody\r\n'));
-    expect(reply).toMatch(/^250 /);
+    expect(reply.code).toBe(250);
     dialogue.destroy();
 
     const db = new Database(dbPath, { readonly: true });

@@ -54,6 +54,25 @@ describe('smtp-server without the Mailscope patch', () => {
     expect(reply.code).toBe(501);
   });
 
+  it('rejects a quoted local part with a space with 501', async () => {
+    const session = await connectToPlainServer();
+
+    const reply = await session.command('MAIL FROM:<"john doe"@example.test>');
+
+    expect(reply.code).toBe(501);
+  });
+
+  it('accepts AUTH inside a mail transaction', async () => {
+    const session = await connectToPlainServer({
+      onAuth: (_auth, _session, callback) => callback(null, { user: 'u' }),
+    });
+    await session.command('MAIL FROM:<a@example.test>');
+
+    const reply = await session.command(`AUTH PLAIN ${Buffer.from('\0u\0p').toString('base64')}`);
+
+    expect(reply.code).toBe(235);
+  });
+
   it('rejects nested MAIL FROM with 503', async () => {
     const session = await connectToPlainServer();
     await session.command('MAIL FROM:<a@example.test>');

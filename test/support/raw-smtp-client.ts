@@ -12,9 +12,10 @@ export interface RawReply {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /**
- * A bare TCP client for SMTP dialogues that real clients would refuse to produce:
- * pipelined junk, bare addresses, a connection dropped in the middle of DATA. Every wait
- * has a timeout, so a server that never replies fails the test instead of hanging it.
+ * A bare TCP client for SMTP dialogues that real clients would refuse to produce, or that
+ * need exact bytes on the wire: pipelined junk, bare addresses, a connection dropped in
+ * the middle of DATA. Every wait has a timeout, so a server that never replies fails the
+ * test instead of hanging it.
  */
 export class RawSmtpClient {
   private buffer = '';
@@ -37,17 +38,18 @@ export class RawSmtpClient {
     });
   }
 
-  /** Connects and reads the greeting. */
+  /** Connects and reads the greeting, waiting at most `timeoutMs` for it. */
   static async connect(
     port: number,
     host = '127.0.0.1',
+    timeoutMs = DEFAULT_TIMEOUT_MS,
   ): Promise<{ client: RawSmtpClient; greeting: RawReply }> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const connection = net.connect(port, host, () => resolve(connection));
       connection.once('error', reject);
     });
     const client = new RawSmtpClient(socket);
-    const greeting = await client.read();
+    const greeting = await client.read(timeoutMs);
     return { client, greeting };
   }
 
@@ -68,6 +70,16 @@ export class RawSmtpClient {
   /** Sends a command line and reads its reply. */
   async command(line: string | Buffer, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawReply> {
     this.send(line);
+    return this.read(timeoutMs);
+  }
+
+  /**
+   * Sends a message after a 354 reply to DATA: line ends made CRLF, lines that start with
+   * a dot stuffed, then the final dot. Returns the reply to the final dot.
+   */
+  async data(message: Buffer, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawReply> {
+    this.socket.write(dotStuff(toCrlf(message)));
+    this.socket.write('.\r\n');
     return this.read(timeoutMs);
   }
 
@@ -147,4 +159,40 @@ function toReply(lines: string[]): RawReply {
     lines: lines.map((line) => line.slice(4)),
     raw: lines.join('\n'),
   };
+}
+
+/**
+ * Returns the message as it goes over the wire: bare LF made CRLF, and a final CRLF
+ * added when the message does not end with one. This is what the server stores.
+ */
+export function toCrlf(message: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < message.length; i++) {
+    if (message[i] === 0x0a && (i === 0 || message[i - 1] !== 0x0d)) {
+      parts.push(message.subarray(start, i), Buffer.from('\r\n'));
+      start = i + 1;
+    }
+  }
+  parts.push(message.subarray(start));
+  let wire = Buffer.concat(parts);
+  if (!wire.subarray(-2).equals(Buffer.from('\r\n'))) {
+    wire = Buffer.concat([wire, Buffer.from('\r\n')]);
+  }
+  return wire;
+}
+
+/** Doubles the dot at the start of every line (RFC 5321 section 4.5.2). */
+function dotStuff(wire: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < wire.length; i++) {
+    const lineStart = i === 0 || (wire[i - 1] === 0x0a && wire[i - 2] === 0x0d);
+    if (lineStart && wire[i] === 0x2e) {
+      parts.push(wire.subarray(start, i), Buffer.from('.'));
+      start = i;
+    }
+  }
+  parts.push(wire.subarray(start));
+  return Buffer.concat(parts);
 }
