@@ -41,6 +41,13 @@ export class RetentionPruner {
   private readonly pruneOld: Statement;
   private readonly pruneSessions: Statement;
   private readonly pruneOldSessions: Statement;
+  private readonly countVisible: Statement;
+  /**
+   * Visible messages after the last run of prune(), plus those published since, or null
+   * before the first run. Deletes by other means only make it too high, which costs one
+   * extra run.
+   */
+  private visibleCount: number | null = null;
 
   constructor(
     db: Database,
@@ -51,9 +58,11 @@ export class RetentionPruner {
         SELECT id FROM messages WHERE staged = 0
         ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET @max)
     `);
+    // Without INDEXED BY, SQLite walks every delivery in seq order to skip the sort, which
+    // costs a read of the whole table at each commit.
     this.pruneFailed = db.prepare(`
       DELETE FROM deliveries WHERE seq IN (
-        SELECT seq FROM deliveries
+        SELECT seq FROM deliveries INDEXED BY deliveries_state
         WHERE state IN ('aborted', 'interrupted')
           AND NOT EXISTS (SELECT 1 FROM messages WHERE messages.id = deliveries.id)
         ORDER BY seq DESC LIMIT -1 OFFSET @max)
@@ -72,19 +81,44 @@ export class RetentionPruner {
       DELETE FROM sessions WHERE closed_at IS NOT NULL AND closed_at < @cutoff
         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.session_id = sessions.id)
     `);
+    this.countVisible = db.prepare('SELECT COUNT(*) FROM messages WHERE staged = 0').pluck();
   }
 
   /** Applies the policy at time `now` and returns the number of deliveries deleted. */
   prune(now: number): number {
     const max = this.policy.maxMessages;
-    let deleted = this.pruneMessages.run({ max }).changes;
-    deleted += this.pruneFailed.run({ max }).changes;
+    const messagesDeleted = this.pruneMessages.run({ max }).changes;
+    // Deleting past `max` leaves exactly `max` visible messages.
+    this.visibleCount = messagesDeleted > 0 ? max : (this.countVisible.get() as number);
+    const deleted = messagesDeleted + this.pruneDeliveries(now);
     if (this.policy.maxAgeMs !== null) {
-      const cutoff = now - this.policy.maxAgeMs;
-      deleted += this.pruneOld.run({ cutoff }).changes;
-      this.pruneOldSessions.run({ cutoff });
+      this.pruneOldSessions.run({ cutoff: now - this.policy.maxAgeMs });
     }
     this.pruneSessions.run({ max });
+    return deleted;
+  }
+
+  /**
+   * Applies the policy after one message was made visible. While the visible messages are
+   * known to be within maxMessages, it skips the count limit on them and the session
+   * rules, because those queries read every visible message or every session and would
+   * otherwise run at every commit. A commit adds no session without deliveries, and the
+   * periodic prune() still applies the session rules.
+   */
+  pruneAfterPublish(now: number): number {
+    if (this.visibleCount !== null && this.visibleCount < this.policy.maxMessages) {
+      this.visibleCount += 1;
+      return this.pruneDeliveries(now);
+    }
+    return this.prune(now);
+  }
+
+  /** Applies the count limit on failed deliveries and the age limit on every delivery. */
+  private pruneDeliveries(now: number): number {
+    let deleted = this.pruneFailed.run({ max: this.policy.maxMessages }).changes;
+    if (this.policy.maxAgeMs !== null) {
+      deleted += this.pruneOld.run({ cutoff: now - this.policy.maxAgeMs }).changes;
+    }
     return deleted;
   }
 }

@@ -8,9 +8,12 @@ import { SmtpError } from '../delivery/smtp-error.js';
 import type { Delivery, DeliveryTarget, MsgMetadata } from '../delivery/types.js';
 import type { MessageHeader } from '../message/header.js';
 import { MessageStaging, type MessageToStage } from './message-staging.js';
-import { parseMessage } from './parse/parse-message.js';
+import { parseMessage, type ParsedMessage } from './parse/parse-message.js';
+import { MimeLimitError } from './parse/parser-options.js';
 import type { StoredPart } from './parse/parts.js';
 import { RetentionPruner, type RetentionPolicy } from './retention.js';
+import { SearchIndex } from './search-index.js';
+import { TagStore } from './tags.js';
 import { WriteLane } from './write-lane.js';
 
 export interface SqliteTargetOptions {
@@ -24,6 +27,15 @@ export interface SqliteTargetOptions {
 /** Builds the reply for a storage failure: 451, so that the client retries later. */
 function storageError(cause: unknown): SmtpError {
   return new SmtpError(451, '4.3.0', 'Temporary storage failure, try again later', { cause });
+}
+
+/**
+ * Builds the reply for a message over a MIME limit: 552 with 5.3.4 (RFC 3463, "message too
+ * big for system"), the reply to a message over the size limit, because a client that
+ * retries sends the same structure again.
+ */
+function mimeLimitError(cause: MimeLimitError): SmtpError {
+  return new SmtpError(552, '5.3.4', `Error: ${cause.message}`, { cause });
 }
 
 /**
@@ -56,6 +68,8 @@ export class SqliteTarget implements DeliveryTarget {
     const { db } = options;
     const staging = new MessageStaging(db);
     const pruner = new RetentionPruner(db, options.retention);
+    const searchIndex = new SearchIndex(db);
+    const tags = new TagStore(db);
     const now = options.now ?? Date.now;
 
     this.store = {
@@ -71,7 +85,9 @@ export class SqliteTarget implements DeliveryTarget {
               `No staged message ${id} to commit, because it was removed after body()`,
             );
           }
-          pruner.prune(now());
+          searchIndex.index(id);
+          tags.applyAutomatic(id);
+          pruner.pruneAfterPublish(now());
         })(),
       discard: (id) => staging.discard(id),
     };
@@ -92,7 +108,10 @@ interface MessageStore {
   stageParts(id: string, parts: StoredPart[]): void;
   /** Returns false when the staged message is gone. */
   storeRaw(id: string, raw: Buffer): boolean;
-  /** Makes the staged message visible and prunes by retention, in one transaction. */
+  /**
+   * Makes the staged message visible, indexes it for search, applies its automatic tags
+   * and prunes by retention, in one transaction.
+   */
   publish(id: string): void;
   discard(id: string): void;
 }
@@ -143,7 +162,15 @@ class SqliteDelivery implements Delivery {
     body: BodyBuffer,
   ): Promise<{ parts: number; warnings: number } | null> {
     const receivedAt = this.store.now();
-    const parsed = await parseMessage(body, header, receivedAt);
+    let parsed: ParsedMessage;
+    try {
+      parsed = await parseMessage(body, header, receivedAt);
+    } catch (error) {
+      if (error instanceof MimeLimitError) {
+        throw mimeLimitError(error);
+      }
+      throw error;
+    }
 
     const staged = await this.write(body.size, () => {
       this.store.stage({

@@ -4,7 +4,12 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import type { OpenMessage } from './message-source.js';
-import { SPLITTER_OPTIONS } from './parser-options.js';
+import {
+  MAX_MIME_DEPTH,
+  MAX_MIME_PARTS,
+  MimeLimitError,
+  SPLITTER_OPTIONS,
+} from './parser-options.js';
 import { BODY_TYPES } from './parts.js';
 
 /** One node of a message's MIME structure, in the order it appears. */
@@ -42,7 +47,9 @@ interface OpenLeaf {
  * Splits a message into its MIME nodes with mailsplit, the splitter mailparser uses, and
  * decodes the transfer encoding of every leaf. The message is read as a stream, so only
  * the decoded content of the leaves is kept. Rejects when the message cannot be read or
- * the splitter fails, for example on more than `maxChildNodes` parts.
+ * the splitter fails, and with a MimeLimitError as soon as the message has more than
+ * MAX_MIME_PARTS parts or multipart containers nested deeper than MAX_MIME_DEPTH, so that
+ * the rest of such a message is never split.
  *
  * When `textCopy` is given, the message is also written to it as it is split, without
  * the content of leaves that mailparser never reads into the text. A mailparser fed from
@@ -60,6 +67,7 @@ export async function readMimeTree(
   const copy = textCopy ? new TextCopy(textCopy, stream) : null;
   const nodes: MimeTreeNode[] = [];
   const ids = new Map<SplitterNode, string>();
+  const depths = new Map<SplitterNode, number>();
   const taken = new Set<string>();
   const pending: Promise<void>[] = [];
   let leaf: OpenLeaf | null = null;
@@ -74,6 +82,11 @@ export async function readMimeTree(
   splitter.on('data', (chunk) => {
     if (chunk.type === 'node') {
       closeLeaf();
+      const limitError = checkLimits(chunk, depths, nodes.length + 1);
+      if (limitError !== null) {
+        stream.destroy(limitError);
+        return;
+      }
       const node = describeNode(chunk, ids, taken, nodes.length);
       ids.set(chunk, node.partId);
       taken.add(node.partId);
@@ -100,8 +113,9 @@ export async function readMimeTree(
   try {
     await pipeline(open(), stream);
   } catch (error) {
-    textCopy?.destroy(error as Error);
-    throw error;
+    const failure = isSplitterPartLimit(error) ? tooManyParts() : (error as Error);
+    textCopy?.destroy(failure);
+    throw failure;
   }
   closeLeaf();
   if (textCopy && !textCopy.destroyed) {
@@ -180,6 +194,48 @@ function openLeaf(source: SplitterNode, node: MimeTreeNode): OpenLeaf {
   // handled here, or Node would end the process on the unhandled rejection.
   done.catch(() => undefined);
   return { decoder, done };
+}
+
+/**
+ * Records the depth of `node` and returns the error to fail the split with when the node
+ * is part number `count` past MAX_MIME_PARTS, or a multipart container deeper than
+ * MAX_MIME_DEPTH. A leaf may sit one level below the deepest container.
+ */
+function checkLimits(
+  node: SplitterNode,
+  depths: Map<SplitterNode, number>,
+  count: number,
+): MimeLimitError | null {
+  if (count > MAX_MIME_PARTS) {
+    return tooManyParts();
+  }
+  const parent = node.parentNode || null;
+  const depth = (parent ? (depths.get(parent) ?? 0) : 0) + 1;
+  if (node.multipart) {
+    depths.set(node, depth);
+  }
+  if (node.multipart && depth > MAX_MIME_DEPTH) {
+    return new MimeLimitError(
+      `the message nests multipart parts more than ${MAX_MIME_DEPTH} levels deep, ` +
+        'the maximum Mailscope accepts',
+    );
+  }
+  return null;
+}
+
+function tooManyParts(): MimeLimitError {
+  return new MimeLimitError(
+    `the message has more than ${MAX_MIME_PARTS} MIME parts, the maximum Mailscope accepts`,
+  );
+}
+
+/** Tells whether mailsplit failed on its own `maxChildNodes` limit. */
+function isSplitterPartLimit(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: unknown }).code === 'EMAXLEN' &&
+    error.message.includes('child nodes')
+  );
 }
 
 function describeNode(

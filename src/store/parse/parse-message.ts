@@ -13,6 +13,7 @@ import {
 } from './header-summary.js';
 import { messageSource, type OpenMessage } from './message-source.js';
 import { readMimeTree, type MimeTreeNode } from './mime-tree.js';
+import { MimeLimitError } from './parser-options.js';
 import { decodeInBodyCharset } from './raw-header-text.js';
 import { classifyParts, structureWarnings, type StoredPart } from './parts.js';
 import { readTextContent, type TextContent } from './text-content.js';
@@ -38,10 +39,11 @@ export interface ParsedMessage {
 }
 
 /**
- * Parses a message for storage. It never rejects: when mailparser or the MIME splitter
- * fails, the summary still comes from the header block, and when anything else fails the
- * result contains the header fields only. Each failure is listed in `warnings`, and the
- * caller stores the raw message as received either way.
+ * Parses a message for storage. It rejects only with a MimeLimitError, for a message with
+ * too many MIME parts or too deep a nesting, which the store does not accept. When
+ * mailparser or the MIME splitter fails otherwise, the summary still comes from the header
+ * block, and when anything else fails the result contains the header fields only. Each
+ * failure is listed in `warnings`, and the caller stores the raw message as received.
  *
  * The message is read from `body` once, as a stream, with an empty line inserted where
  * the header block ended without one (see `messageSource`), so it splits where the
@@ -57,6 +59,9 @@ export async function parseMessage(
   try {
     return await parseWithFallbacks(messageSource(body, header), header, receivedAt);
   } catch (error) {
+    if (error instanceof MimeLimitError) {
+      throw error;
+    }
     return headerFieldsOnly(header, receivedAt, error);
   }
 }
@@ -91,6 +96,8 @@ async function parseWithFallbacks(
   let tree: MimeTreeNode[] = [];
   if (treeResult.status === 'fulfilled') {
     tree = treeResult.value;
+  } else if (treeResult.reason instanceof MimeLimitError) {
+    throw treeResult.reason;
   } else {
     warnings.push(
       'The MIME structure could not be parsed, so no parts were stored: ' +

@@ -1,3 +1,5 @@
+import { splitterHeadSize } from '../../message/limits.js';
+
 /**
  * Options shared by both passes over a message (the MIME tree and the text), so that they
  * see the same structure.
@@ -9,11 +11,39 @@
  */
 export const SPLITTER_OPTIONS = {
   ignoreEmbedded: true,
-  /** Maximum size of the header block of one MIME part, in bytes (mailsplit's own default). */
-  maxHeadSize: 1024 * 1024,
-  /** Maximum number of MIME parts in one message (mailsplit's own default). */
-  maxChildNodes: 1000,
+  /**
+   * Maximum cost of the header block of one MIME part. It is set so that the splitter
+   * accepts every top-level header block that the SMTP endpoint accepts: mailsplit counts
+   * each line as at least 64 bytes, so 1 MiB would reject a block of many short lines.
+   */
+  maxHeadSize: splitterHeadSize(),
+  /**
+   * Safety net of the splitter itself, above MAX_MIME_PARTS, so that the MIME tree pass
+   * reports the limit with its own error first.
+   */
+  maxChildNodes: 1001,
 } as const;
+
+/**
+ * Maximum number of MIME parts in one message, multipart containers included (the default
+ * of mailsplit, the splitter that mailparser uses). A message with more is rejected at the
+ * end of DATA, because every part costs a row and a pass through the parsers.
+ */
+export const MAX_MIME_PARTS = 1000;
+
+/**
+ * Maximum nesting depth of multipart containers: the top-level part is at depth 1, its
+ * children at depth 2, and so on. A message nested deeper is rejected at the end of DATA,
+ * because the splitter compares every line with the boundary of each open container, so
+ * its time grows with the depth. Postfix rejects deeper nesting than 100 by default too
+ * (its `mime_nesting_limit`).
+ */
+export const MAX_MIME_DEPTH = 100;
+
+/** A message exceeds MAX_MIME_PARTS or MAX_MIME_DEPTH, so the store rejects it. */
+export class MimeLimitError extends Error {
+  override name = 'MimeLimitError';
+}
 
 /**
  * HTML bodies longer than this many characters are not converted to plain text, so that
