@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
+import { runSubcommand } from './commands/index.js';
 import { ConfigError, HELP, parseCli } from './config.js';
 import { startCore, type Core } from './core.js';
 import { createLogger } from './log.js';
@@ -74,7 +76,10 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-main(process.argv.slice(2)).then(
+/** The program name, so that a link or copy named `sendmail` runs the sendmail command. */
+const programName = path.basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '');
+
+(runSubcommand(programName, process.argv.slice(2)) ?? main(process.argv.slice(2))).then(
   (code) => {
     process.exitCode = code;
   },
