@@ -3,6 +3,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { defaultDataDir } from './paths.js';
+import { parseRelayOptions, RELAY_CLI_OPTIONS, RELAY_HELP } from './relay/options.js';
+import type { RelaySettings } from './relay/settings.js';
+import { parseWebhookOptions, WEBHOOK_CLI_OPTIONS, WEBHOOK_HELP } from './webhook/options.js';
+import type { WebhookOptions } from './webhook/webhook.js';
 
 /** Host and port to listen on. Port 0 lets the system pick a free port. */
 export interface ListenAddress {
@@ -36,6 +40,12 @@ export interface Config {
   /** Oldest message age kept, in milliseconds, or null for no age limit. */
   maxAgeMs: number | null;
   logLevel: string;
+  /** Where released messages go; release is off when missing or its server is null. */
+  relay?: RelaySettings;
+  /** The webhook for committed messages; off when missing or null. */
+  webhook?: WebhookOptions | null;
+  /** JSON file of failure rules loaded at start; none when missing or null. */
+  rulesFile?: string | null;
 }
 
 export const DEFAULT_SMTP: ListenAddress = { host: '127.0.0.1', port: 1025 };
@@ -50,9 +60,17 @@ export class ConfigError extends Error {
 }
 
 export const HELP = `Usage: mailscope [options]
+       mailscope sendmail [options] [recipient ...]
+       mailscope import [options] PATH ...
 
 Catches the email an application sends: listens for SMTP, stores every delivery in
 SQLite and serves the inspector over HTTP.
+
+Commands (each has --help):
+  sendmail                  deliver a message from standard input to a running
+                            Mailscope, like sendmail(8); also runs under the name
+                            sendmail
+  import                    store .eml files, mbox files and Maildir folders
 
 Options (environment variable in brackets):
   --smtp HOST:PORT          SMTP address (MAILSCOPE_SMTP), default 127.0.0.1:1025;
@@ -85,6 +103,9 @@ Options (environment variable in brackets):
                             (MAILSCOPE_MAX_MESSAGES), default 10000
   --max-age DURATION        prune messages older than this, such as 12h or 7d
                             (MAILSCOPE_MAX_AGE), default no limit
+${RELAY_HELP}${WEBHOOK_HELP}  --rules FILE              load failure rules from this JSON file at start
+                            (MAILSCOPE_RULES); each replaces the stored rule with
+                            the same id
   --log-level LEVEL         fatal, error, warn, info, debug, trace or silent
                             (MAILSCOPE_LOG_LEVEL), default info
   -h, --help                print this help and exit
@@ -108,6 +129,9 @@ const OPTIONS = {
   'max-messages': { type: 'string' },
   'max-age': { type: 'string' },
   'log-level': { type: 'string' },
+  ...RELAY_CLI_OPTIONS,
+  ...WEBHOOK_CLI_OPTIONS,
+  rules: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -176,6 +200,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     ),
     maxAgeMs: maxAge === undefined ? null : parseDuration(maxAge),
     logLevel: parseLogLevel(pick(values['log-level'], 'MAILSCOPE_LOG_LEVEL')),
+    relay: parseRelayOptions(values, pick, flag),
+    webhook: parseWebhookOptions(values, pick),
+    rulesFile: optionalPath(pick(values.rules, 'MAILSCOPE_RULES')),
   };
 
   if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
@@ -306,4 +333,8 @@ function parseCredentials(value: string, option: string): { user: string; passwo
     throw new ConfigError(`Invalid ${option} value: expected USER:PASSWORD.`);
   }
   return { user: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+function optionalPath(value: string | undefined): string | null {
+  return value === undefined ? null : path.resolve(value);
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 
+import { startAfterCommitServices, type AfterCommitServices } from './after-commit.js';
 import type { Config, ListenAddress } from './config.js';
 import { EventBus } from './delivery/events.js';
 import { DeliveryPipeline } from './delivery/pipeline.js';
@@ -11,6 +12,7 @@ import type { Logger } from './log.js';
 import { createSpillDir, lockDatabase } from './paths.js';
 import { SmtpEndpoint } from './smtp/endpoint.js';
 import { loadOrCreateCertificate, type TlsCertificate } from './smtp/tls.js';
+import { RuleService } from './rules/index.js';
 import { openStore, type Store } from './store/index.js';
 
 /** A running Mailscope: the store, the SMTP endpoint and the HTTP server in one process. */
@@ -23,6 +25,10 @@ export interface Core {
   liveEvents: LiveEventHub;
   /** The pipeline that SMTP deliveries and imported messages go through. */
   pipeline: DeliveryPipeline;
+  /** Release, automatic relay and webhook, which run after commit. */
+  afterCommit: AfterCommitServices;
+  /** The failure rules and the pause switch. */
+  rules: RuleService;
   /**
    * Stores a message file as a local delivery through the pipeline, within the message
    * size limit. Throws ImportError when the message is refused or the core is closing.
@@ -65,11 +71,18 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
     const spillDir = await createSpillDir(config.dataDir);
     cleanups.unshift(() => rm(spillDir, { recursive: true, force: true }));
 
+    const rules = new RuleService({
+      db: store.db,
+      events,
+      logger: logger.child({ module: 'rules' }),
+    });
+    if (config.rulesFile) await rules.loadFile(config.rulesFile);
     const pipeline = new DeliveryPipeline({
       targets: [store.target],
       events,
       logger: logger.child({ module: 'pipeline' }),
       maxRecipients: config.maxRecipients,
+      rules: rules.hooks,
     });
     const smtp = new SmtpEndpoint({
       host: config.smtp.host,
@@ -80,6 +93,7 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
       maxMessageSize: config.maxMessageSize,
       spillDir,
       spillThreshold: SPILL_THRESHOLD,
+      gate: rules.hooks,
       tls: await loadTls(config, logger.child({ module: 'tls' })),
       auth: {
         users: config.smtpAuth ? { [config.smtpAuth.user]: config.smtpAuth.password } : null,
@@ -88,6 +102,7 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
         required: config.smtpAuth !== null,
       },
     });
+    rules.hooks.dropConnection = (sessionId, rule) => smtp.dropConnection(sessionId, rule);
     const smtpAddress = await smtp.listen();
     cleanups.unshift((reason?: string) => smtp.close(reason));
 
@@ -97,6 +112,9 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
 
     let ready = true;
     let httpAddress: ListenAddress = config.http;
+    const afterCommit = startAfterCommitServices({ config, store, events, logger });
+    cleanups.unshift(() => afterCommit.close());
+
     const app = createHttpApp({
       isReady: () => ready,
       store,
@@ -105,6 +123,12 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
       addresses: () => ({ smtp: smtpAddress, http: httpAddress }),
       logger: logger.child({ module: 'http' }),
       auth: config.httpAuth,
+      relay: afterCommit.relay,
+      rules,
+      import: {
+        importMessage: (bytes, options) => core.importMessage(bytes, options),
+        maxMessageSize: config.maxMessageSize,
+      },
     });
     const http: HttpServer = await startHttpServer(app, config.http);
     httpAddress = http.address;
@@ -116,13 +140,15 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
     logger.info({ smtp: smtpAddress, http: http.address, db: config.dbPath }, 'mailscope started');
 
     let closing: Promise<void> | null = null;
-    return {
+    const core: Core = {
       smtpAddress,
       httpAddress: http.address,
       store,
       events,
       liveEvents,
       pipeline,
+      afterCommit,
+      rules,
       importMessage(bytes, options) {
         if (closing !== null) {
           return Promise.reject(new ImportError('Mailscope is shutting down.'));
@@ -136,6 +162,7 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
         return closing;
       },
     };
+    return core;
   } catch (error) {
     await runCleanups(cleanups, 'Start-up failed', logger);
     throw error;

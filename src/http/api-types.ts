@@ -3,7 +3,16 @@
  * inspector UI (renderer/), which imports this file with `import type` only. Every
  * route lives under API_PREFIX; times are milliseconds since the epoch.
  *
- *   GET    /deliveries?outcome=committed,aborted&q=TEXT&cursor=CURSOR&limit=N  DeliveryPage
+ *   GET    /deliveries?outcome=committed,aborted&q=QUERY&tz=ZONE&cursor=CURSOR&limit=N
+ *                                                DeliveryPage; QUERY in the search language
+ *   GET    /wait?q=QUERY&timeout=MS&tz=ZONE      WaitResult, or 204 after the timeout
+ *   GET    /tags                                 TagList
+ *   PUT    /tags/:name                           { name }  -> TagList; 404, 409 if taken
+ *   DELETE /tags/:name                           204, or 404
+ *   GET    /messages/:id/tags                    MessageTags
+ *   PUT    /messages/:id/tags                    { tags: string[] } (replace) -> MessageTags
+ *   POST   /messages/:id/tags                    { tags: string[] } (add) -> MessageTags
+ *   DELETE /messages/:id/tags/:name              MessageTags
  *   GET    /deliveries/:id                       DeliveryView
  *   DELETE /deliveries/:id                       204, 404, or 409 while in progress
  *   GET    /messages/:id                         MessageView
@@ -15,8 +24,22 @@
  *   PUT    /messages/:id/read                    { read: boolean }  -> MessageView
  *   DELETE /messages/:id                         204
  *   DELETE /messages                             { deleted: number }
+ *   GET    /relay                                RelaySettingsView (src/relay/settings.ts)
+ *   PUT    /relay                                partial settings  -> RelaySettingsView
+ *   POST   /messages/:id/release                 { to?: string[] } -> ReleaseRecord
+ *   GET    /messages/:id/releases                { releases: ReleaseRecord[] }
  *   GET    /counts                               StoreCounts
  *   GET    /status                               ServerStatus
+ *   GET    /rules                                { rules: RuleView[] }, with their counters
+ *   POST   /rules                                RuleInput -> 201 RuleView; 409 if the id is taken
+ *   POST   /rules/reset                          every rule's counters to zero -> { rules }
+ *   GET    /rules/:id                            RuleView
+ *   PUT    /rules/:id                            RuleInput -> RuleView (counters restart)
+ *   DELETE /rules/:id                            204
+ *   PUT    /rules/:id/enabled                    { enabled: boolean } -> RuleView
+ *   POST   /rules/:id/reset                      the rule's counters to zero -> RuleView
+ *   GET    /intake                               IntakeState
+ *   PUT    /intake                               { paused: boolean, code?: 421 | 451 } -> IntakeState
  *   GET    /events                               Server-Sent Events, each a LiveEvent
  *   GET    /openapi.json                         the OpenAPI 3.1 document of these routes
  *
@@ -44,6 +67,19 @@ export type {
   TranscriptRecord,
 } from '../store/query-types.js';
 
+export type {
+  IntakeState,
+  RuleAction,
+  RuleConditions,
+  RuleCounters,
+  RuleInput,
+  RuleStage,
+  RuleTrigger,
+  RuleView,
+  TextPattern,
+} from '../rules/types.js';
+import type { IntakeState } from '../rules/types.js';
+
 export const API_PREFIX = '/api/mailscope';
 
 /** A delivery as a row of the delivery list shows it. */
@@ -53,6 +89,8 @@ export interface DeliverySummary extends DeliveryListItem {
   hasAttachments: boolean;
   /** Read flag of the message; null when the delivery has no visible message. */
   read: boolean | null;
+  /** Tags of the message, sorted by name; empty without a message. */
+  tags: string[];
 }
 
 /** One page of the delivery list, newest first. */
@@ -71,6 +109,8 @@ export interface RecipientView extends RecipientRecord {
    * which is how a Bcc recipient looks to the receiving side.
    */
   bcc: boolean;
+  /** The failure rule that rejected this recipient, if one did. */
+  rule?: { id: string; name: string };
 }
 
 /** The detail of one delivery, with its message once committed. */
@@ -120,7 +160,29 @@ export type LiveEvent =
   | { id: number; type: 'message.deleted'; deliveryId: string; at: number }
   | { id: number; type: 'messages.cleared'; at: number }
   | { id: number; type: 'message.read'; deliveryId: string; at: number; read: boolean }
+  | { id: number; type: 'message.tags'; deliveryId: string; at: number; tags: string[] }
+  | { id: number; type: 'tags.changed'; at: number }
+  /** A failure rule was added, changed, switched, reset or removed. */
+  | { id: number; type: 'rules.changed'; at: number }
+  /** The intake was paused or resumed; `intake` is the new state. */
+  | { id: number; type: 'intake.changed'; at: number; intake: IntakeState }
   | { id: number; type: 'resync'; at: number };
+
+/** GET /tags: every tag with its number of messages, sorted by name. */
+export interface TagList {
+  tags: Array<{ name: string; messages: number }>;
+}
+
+/** The tags of one message, sorted by name. */
+export interface MessageTags {
+  tags: string[];
+}
+
+/** GET /wait when a matching message exists: the newest one, as the list shows it. */
+export interface WaitResult {
+  id: string;
+  delivery: DeliverySummary;
+}
 
 /** The body of every error response of the API. */
 export interface ApiErrorBody {

@@ -4,16 +4,25 @@ import { HTTPException } from 'hono/http-exception';
 
 import type { EventBus } from '../delivery/events.js';
 import type { Logger } from '../log.js';
+import { MessageRelay } from '../relay/relay.js';
+import type { RuleService } from '../rules/index.js';
 import type { Store } from '../store/index.js';
 import { API_PREFIX } from './api-types.js';
 import { deliveryRoutes } from './delivery-routes.js';
 import { handleEventStream } from './event-stream.js';
+import { IMPORT_ROUTE, importRoutes, type ImportRouteOptions } from './import-routes.js';
 import type { LiveEventHub } from './live-events.js';
+import { mailhogRoutes } from './mailhog/index.js';
+import { collapseSlashes, mailpitRoutes, SEND_PATH } from './mailpit/index.js';
 import { messageRoutes } from './message-routes.js';
+import { releaseRoutes } from './release-routes.js';
+import { ruleRoutes } from './rule-routes.js';
 import { apiError } from './responses.js';
 import { basicAuthCheck, hostCheck, originCheck } from './security.js';
-import { serverRoutes, type CoreAddresses } from './server-routes.js';
+import { readPackageVersion, serverRoutes, type CoreAddresses } from './server-routes.js';
 import { DEFAULT_UI_DIR, mountStaticUi } from './static-ui.js';
+import { tagRoutes } from './tag-routes.js';
+import { waitRoute } from './wait-route.js';
 
 export interface HttpAppOptions {
   /** Tells whether the core can serve requests: the store is open and SMTP listens. */
@@ -37,6 +46,12 @@ export interface HttpAppOptions {
   version?: string;
   /** Time between heartbeats on the live event stream, in milliseconds. */
   heartbeatMs?: number;
+  /** The relay behind the release routes; without it, a relay with release off. */
+  relay?: MessageRelay;
+  /** The message import behind POST /import. Without it, that route is missing (404). */
+  import?: ImportRouteOptions;
+  /** The failure rules and the pause switch. Without them, their routes return 404. */
+  rules?: RuleService;
 }
 
 /** Largest request body accepted. The API takes small JSON bodies only. */
@@ -56,14 +71,16 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     hostCheck(() => options.addresses().http),
   );
   app.use('*', originCheck());
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BODY_BYTES,
-      onError: (c) =>
-        c.text(`Request body too large: the limit is ${MAX_REQUEST_BODY_BYTES} bytes.`, 413),
-    }),
-  );
+  app.use('*', collapseSlashes());
+  const requestBodyLimit = bodyLimit({
+    maxSize: MAX_REQUEST_BODY_BYTES,
+    onError: (c) =>
+      c.text(`Request body too large: the limit is ${MAX_REQUEST_BODY_BYTES} bytes.`, 413),
+  });
+  // An imported or sent message may be as large as the message size limit, which its route
+  // checks.
+  const ownBodyLimit = new Set([`${API_PREFIX}${IMPORT_ROUTE}`, SEND_PATH]);
+  app.use('*', (c, next) => (ownBodyLimit.has(c.req.path) ? next() : requestBodyLimit(c, next)));
   if (options.auth !== null) app.use('*', basicAuthCheck(options.auth));
   app.use('*', async (c, next) => {
     c.header('X-Content-Type-Options', 'nosniff');
@@ -78,6 +95,12 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   api.route('/', deliveryRoutes(options.store, options.events));
   api.route('/', messageRoutes({ store: options.store, events: options.events }));
   api.route('/', serverRoutes(options));
+  api.route('/', tagRoutes({ store: options.store, events: options.events }));
+  api.route('/', waitRoute(options.store, options.events));
+  const relay = options.relay ?? new MessageRelay({ store: options.store, logger });
+  api.route('/', releaseRoutes(relay, options.store));
+  if (options.import) api.route('/', importRoutes(options.import));
+  if (options.rules) api.route('/', ruleRoutes(options.rules));
   api.get(
     '/events',
     handleEventStream({
@@ -88,6 +111,21 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   );
   api.all('*', (c) => apiError(c, 404, `No API route matches ${c.req.method} ${c.req.path}.`));
   app.route(API_PREFIX, api);
+
+  // Mailpit's and MailHog's APIs, so that their clients work unchanged.
+  const compatible = { store: options.store, events: options.events, logger };
+  app.route('/', mailhogRoutes(compatible));
+  app.route(
+    '/',
+    mailpitRoutes({
+      ...compatible,
+      version: options.version ?? readPackageVersion(),
+      importMessage: options.import?.importMessage,
+      maxMessageSize: options.import?.maxMessageSize,
+      relay: options.relay,
+      rules: options.rules,
+    }),
+  );
 
   mountStaticUi(app, options.uiDir ?? DEFAULT_UI_DIR, API_PREFIX);
 

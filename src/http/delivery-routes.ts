@@ -51,12 +51,15 @@ export function deliveryRoutes(store: Store, events: EventBus): Hono {
 
 interface ListQuery {
   states: DeliveryState[];
+  /** Query in the search language. */
   text: string;
+  timeZone?: string;
+  abortedByRule?: string;
   beforeSeq?: number;
   limit: number;
 }
 
-/** Reads `outcome`, `q`, `cursor` and `limit`; returns the error message for an invalid one. */
+/** Reads `outcome`, `q`, `rule`, `cursor` and `limit`; returns the error message for an invalid one. */
 function readListQuery(c: Context): ListQuery | string {
   const states: DeliveryState[] = [];
   for (const value of (c.req.query('outcome') ?? '').split(',')) {
@@ -74,7 +77,15 @@ function readListQuery(c: Context): ListQuery | string {
     return `Invalid limit "${limitText}": expected a whole number from 1 to ${MAX_PAGE_SIZE}.`;
   }
 
-  const query: ListQuery = { states, text: (c.req.query('q') ?? '').trim(), limit };
+  const query: ListQuery = {
+    states,
+    text: (c.req.query('q') ?? '').trim(),
+    timeZone: c.req.query('tz') || undefined,
+    limit,
+  };
+  // `rule=ID` lists deliveries that the rule aborted; `rule=*` those aborted by any rule.
+  const rule = c.req.query('rule')?.trim();
+  if (rule !== undefined && rule !== '') query.abortedByRule = rule;
   const cursor = c.req.query('cursor');
   if (cursor !== undefined && cursor !== '') {
     const beforeSeq = decodeCursor(cursor);

@@ -126,6 +126,21 @@ export class LiveEventHub {
           read: event.read,
         });
         break;
+      case 'message.tags':
+        this.publish({
+          type: event.type,
+          deliveryId: event.deliveryId,
+          at: event.at,
+          tags: event.tags,
+        });
+        break;
+      case 'tags.changed':
+      case 'rules.changed':
+        this.publish({ type: event.type, at: event.at });
+        break;
+      case 'intake.changed':
+        this.publish({ type: event.type, at: event.at, intake: event.intake });
+        break;
     }
   }
 

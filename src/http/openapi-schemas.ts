@@ -62,6 +62,7 @@ const deliverySummary = object(
     recipientsPreview: { ...arrayOf(string), maxItems: 5 },
     hasAttachments: boolean,
     read: nullable(boolean),
+    tags: arrayOf(string),
   },
   'A delivery as a row of the delivery list shows it.',
 );
@@ -80,6 +81,11 @@ const recipientView = object({
     description: 'True for an accepted recipient that appears in no To or Cc header.',
   },
 });
+// Present only on a recipient that a failure rule rejected.
+(recipientView.properties as Record<string, Schema>).rule = object(
+  { id: string, name: string },
+  'The failure rule that rejected this recipient.',
+);
 
 const traceEvent = object({
   seq: integer,
@@ -122,6 +128,7 @@ const messageView = object(
     warnings: arrayOf(string),
     text: nullable(string),
     html: nullable({ type: 'string', description: 'HTML body with cid: links as sent.' }),
+    tags: arrayOf(string),
     htmlUrl: nullable(string),
     rawUrl: string,
   },
@@ -226,6 +233,21 @@ const liveEvent: Schema = {
       deliveryId: string,
       at: timestamp,
       read: boolean,
+    }),
+    object({
+      id: integer,
+      type: { const: 'message.tags' },
+      deliveryId: string,
+      at: timestamp,
+      tags: arrayOf(string),
+    }),
+    object({ id: integer, type: { const: 'tags.changed' }, at: timestamp }),
+    object({ id: integer, type: { const: 'rules.changed' }, at: timestamp }),
+    object({
+      id: integer,
+      type: { const: 'intake.changed' },
+      at: timestamp,
+      intake: ref('IntakeState'),
     }),
     object({ id: integer, type: { const: 'resync' }, at: timestamp }),
   ],

@@ -1,6 +1,9 @@
 import { API_PREFIX } from './api-types.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './delivery-routes.js';
+import { RELEASE_PATHS, RELEASE_SCHEMAS } from './openapi-release.js';
+import { RULE_FILTER_PARAMETER, RULES_PATHS, RULES_SCHEMAS } from './openapi-rules.js';
 import { SCHEMAS } from './openapi-schemas.js';
+import { SEARCH_LANGUAGE_DESCRIPTION, SEARCH_PATHS, SEARCH_SCHEMAS } from './openapi-search.js';
 
 type Schema = Record<string, unknown>;
 
@@ -54,11 +57,16 @@ const paths: Record<string, Schema> = {
         {
           name: 'q',
           in: 'query',
-          description:
-            'Text that the subject, MAIL FROM, an envelope recipient or the To or From ' +
-            'header must contain, compared without regard to case.',
+          description: SEARCH_LANGUAGE_DESCRIPTION,
           schema: { type: 'string' },
         },
+        {
+          name: 'tz',
+          in: 'query',
+          description: 'IANA time zone for dates without a zone in after: and before:.',
+          schema: { type: 'string' },
+        },
+        RULE_FILTER_PARAMETER,
         {
           name: 'cursor',
           in: 'query',
@@ -270,6 +278,51 @@ const paths: Record<string, Schema> = {
       responses: { '200': json('Version, addresses and database.', ref('ServerStatus')) },
     }),
   },
+  '/import': {
+    get: operation('Get the import limits', {
+      operationId: 'getImportLimits',
+      responses: {
+        '200': json('The message size limit, in bytes.', {
+          type: 'object',
+          properties: { maxMessageSize: { type: 'integer' } },
+          required: ['maxMessageSize'],
+        }),
+      },
+    }),
+    post: operation('Import one message as a local delivery', {
+      operationId: 'importMessage',
+      description:
+        'Stores the raw message in the body through the delivery pipeline, with protocol ' +
+        'LOCAL and an envelope taken from its Return-Path, From, To, Cc and Bcc headers. ' +
+        'The body may be as large as the message size limit; the 1 MiB limit of the other ' +
+        'routes does not apply.',
+      parameters: [
+        {
+          name: 'source',
+          in: 'query',
+          description: 'Where the message came from, such as a file name, for the transcript.',
+          schema: { type: 'string' },
+        },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'message/rfc822': { schema: { type: 'string', format: 'binary' } } },
+      },
+      responses: {
+        '201': json('The stored delivery.', {
+          type: 'object',
+          properties: {
+            deliveryId: { type: 'string' },
+            mailFrom: { type: 'string' },
+            recipients: { type: 'array', items: { type: 'string' } },
+          },
+          required: ['deliveryId', 'mailFrom', 'recipients'],
+        }),
+        '413': error('The message is larger than the message size limit.'),
+        '422': error('The body is empty or no email message.'),
+      },
+    }),
+  },
   '/events': {
     get: operation('Stream live events', {
       operationId: 'streamEvents',
@@ -306,6 +359,21 @@ const paths: Record<string, Schema> = {
   },
 };
 
+/** Adds the common responses to every operation of `extra`. */
+function withCommonResponses(extra: Record<string, Schema>): Record<string, Schema> {
+  return Object.fromEntries(
+    Object.entries(extra).map(([path, operations]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, fields]) => {
+          const { summary, ...rest } = fields as Schema;
+          return [method, operation(summary as string, rest)];
+        }),
+      ),
+    ]),
+  );
+}
+
 /** Returns the OpenAPI 3.1 document of Mailscope's own API. */
 export function openApiDocument(version: string): Schema {
   return {
@@ -320,9 +388,14 @@ export function openApiDocument(version: string): Schema {
     servers: [{ url: API_PREFIX }],
     // Basic auth applies only when the server was started with --http-auth.
     security: [{}, { basicAuth: [] }],
-    paths,
+    paths: {
+      ...paths,
+      ...withCommonResponses(SEARCH_PATHS),
+      ...withCommonResponses(RELEASE_PATHS),
+      ...withCommonResponses(RULES_PATHS),
+    },
     components: {
-      schemas: SCHEMAS,
+      schemas: { ...SCHEMAS, ...SEARCH_SCHEMAS, ...RELEASE_SCHEMAS, ...RULES_SCHEMAS },
       securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } },
     },
   };

@@ -37,13 +37,19 @@ export function toDeliveryView(
       addressForLookup(entry.address),
     ),
   );
-  const recipients: RecipientView[] = delivery.recipients.map((recipient) => ({
-    ...recipient,
-    bcc:
-      message !== null &&
-      recipient.status === 'accepted' &&
-      !inHeaders.has(addressForLookup(recipient.address)),
-  }));
+  // Each rcpt step of the trace added one recipient row, in the same order.
+  const rcptSteps = delivery.events.filter((event) => event.type === 'rcpt');
+  const recipients: RecipientView[] = delivery.recipients.map((recipient, index) => {
+    const rule = rcptSteps[index]?.data.rule as RecipientView['rule'];
+    return {
+      ...recipient,
+      bcc:
+        message !== null &&
+        recipient.status === 'accepted' &&
+        !inHeaders.has(addressForLookup(recipient.address)),
+      ...(rule === undefined ? {} : { rule }),
+    };
+  });
   return {
     ...delivery,
     recipients,

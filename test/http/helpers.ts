@@ -2,9 +2,12 @@ import path from 'node:path';
 
 import type { Hono } from 'hono';
 
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../../src/config.js';
 import { API_PREFIX, type LiveEvent } from '../../src/http/api-types.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { LiveEventHub } from '../../src/http/live-events.js';
+import { importMessage } from '../../src/import/index.js';
+import { RuleService } from '../../src/rules/index.js';
 import {
   deliver,
   makeTempDir,
@@ -62,6 +65,15 @@ export async function openApiHarness(options: ApiHarnessOptions = {}): Promise<A
     auth: options.auth ?? null,
     uiDir: options.uiDir ?? path.join(temp.dir, 'no-ui'),
     version: '9.9.9-test',
+    rules: new RuleService({ db: harness.store.db, events: harness.bus, logger: silentLogger }),
+    import: {
+      importMessage: (bytes, importOptions) =>
+        importMessage({ pipeline: harness.pipeline, events: harness.bus }, bytes, {
+          ...importOptions,
+          maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+        }),
+      maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+    },
   });
   const request = async (url: string, init?: RequestInit): Promise<Response> =>
     app.request(`${ORIGIN}${url}`, init);

@@ -90,7 +90,8 @@ describe('server routes', () => {
     it('describes every route of the app with its path parameters', async () => {
       const document = await loadDocument();
       const routes = appRoutes();
-      expect(routes.length).toBe(16);
+      // The exact count changes with every new route; this only shows the filter works.
+      expect(routes.length).toBeGreaterThan(30);
 
       for (const [method, path] of routes) {
         const operation = document.paths[path]?.[method];
