@@ -42,6 +42,7 @@ const state = {
   conflict: null as PortConflict | null,
   unread: 0,
   notificationsPaused: false,
+  intakePaused: false,
   /** Files named before the core was ready, imported once it is. */
   pendingEmlPaths: emlPathsFromArgv(process.argv, process.cwd()),
   coreStopped: false,
@@ -77,6 +78,7 @@ function updateTray(): void {
     unread: state.unread,
     notificationsPaused: state.notificationsPaused,
     smtpAddress: smtpAddressText(),
+    intakePaused: state.intakePaused,
   });
 }
 
@@ -188,6 +190,23 @@ async function deleteAllMessages(): Promise<void> {
   await host.deleteAll();
 }
 
+/**
+ * Pauses or resumes intake through the core's HTTP API, as the inspector's switch does.
+ * NOTE: a pause switched in the inspector reaches the tray only on the next switch here,
+ * because the main process does not follow the live events.
+ */
+async function setIntakePaused(paused: boolean): Promise<void> {
+  if (state.origin === null) return;
+  const response = await fetch(`${state.origin}/api/mailscope/intake`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ paused }),
+  });
+  if (!response.ok) throw new Error(`the core replied ${response.status} ${await response.text()}`);
+  state.intakePaused = ((await response.json()) as { paused: boolean }).paused;
+  updateTray();
+}
+
 function copySmtpAddress(): void {
   const address = smtpAddressText();
   if (address) clipboard.writeText(address);
@@ -230,6 +249,7 @@ function setupDesktopFeatures(): void {
       updateTray();
     },
     copySmtpAddress,
+    setIntakePaused: (paused) => void setIntakePaused(paused).catch(reportFailure('Pause intake')),
     quit: () => app.quit(),
   });
   updateTray();

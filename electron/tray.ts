@@ -6,12 +6,16 @@ export interface TrayState {
   notificationsPaused: boolean;
   /** `host:port` of the SMTP endpoint, or null while the core is not running. */
   smtpAddress: string | null;
+  /** True while the SMTP endpoint rejects new transactions with a temporary failure. */
+  intakePaused?: boolean;
 }
 
 export interface TrayActions {
   show(): void;
   setNotificationsPaused(paused: boolean): void;
   copySmtpAddress(): void;
+  /** Pauses or resumes intake; the menu has no Pause Intake item without it. */
+  setIntakePaused?(paused: boolean): void;
   quit(): void;
 }
 
@@ -25,7 +29,8 @@ export function unreadLabel(unread: number): string {
 /** Returns the tray tooltip: the app name, the unread count and the pause state. */
 export function trayTooltip(state: TrayState): string {
   const paused = state.notificationsPaused ? ' (notifications paused)' : '';
-  return `Mailscope: ${unreadLabel(state.unread)}${paused}`;
+  const intake = state.intakePaused ? ' (intake paused)' : '';
+  return `Mailscope: ${unreadLabel(state.unread)}${paused}${intake}`;
 }
 
 /** Returns the text beside the icon in the macOS menu bar: the unread count, or nothing. */
@@ -47,6 +52,7 @@ export function trayMenuTemplate(
       checked: state.notificationsPaused,
       click: (item) => actions.setNotificationsPaused(item.checked),
     },
+    ...intakeItems(state, actions),
     {
       label: state.smtpAddress ? `Copy SMTP Address (${state.smtpAddress})` : 'Copy SMTP Address',
       enabled: state.smtpAddress !== null,
@@ -54,6 +60,20 @@ export function trayMenuTemplate(
     },
     { type: 'separator' },
     { label: 'Quit Mailscope', click: () => actions.quit() },
+  ];
+}
+
+function intakeItems(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
+  const setIntakePaused = actions.setIntakePaused;
+  if (setIntakePaused === undefined) return [];
+  return [
+    {
+      label: 'Pause Intake',
+      type: 'checkbox',
+      checked: state.intakePaused === true,
+      enabled: state.smtpAddress !== null,
+      click: (item) => setIntakePaused(item.checked),
+    },
   ];
 }
 

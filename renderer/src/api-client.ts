@@ -35,11 +35,13 @@ export class ApiError extends Error {
 export interface DeliveryQuery {
   outcomes: DeliveryState[];
   q: string;
+  /** `*` lists only deliveries aborted by a failure rule. */
+  rule?: string;
   cursor: string | null;
   limit: number;
 }
 
-async function send(path: string, init: RequestInit = {}): Promise<Response> {
+export async function send(path: string, init: RequestInit = {}): Promise<Response> {
   const request = `${init.method ?? 'GET'} ${path}`;
   let response: Response;
   try {
@@ -79,6 +81,7 @@ export function listDeliveries(query: DeliveryQuery, signal?: AbortSignal): Prom
   const params = new URLSearchParams();
   if (query.outcomes.length > 0) params.set('outcome', query.outcomes.join(','));
   if (query.q.trim() !== '') params.set('q', query.q.trim());
+  if (query.rule !== undefined) params.set('rule', query.rule);
   if (query.cursor !== null) params.set('cursor', query.cursor);
   params.set('limit', String(query.limit));
   return sendJson<DeliveryPage>(`deliveries?${params}`, { signal });
@@ -144,6 +147,21 @@ export async function deleteAllMessages(): Promise<number> {
   const response = await send('messages', { method: 'DELETE' });
   const body = (await response.json()) as { deleted: number };
   return body.deleted;
+}
+
+/** Adds tags to a message; the server cleans the names. */
+export async function addMessageTags(id: string, tags: string[]): Promise<void> {
+  await send(`messages/${encodeURIComponent(id)}/tags`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ tags }),
+  });
+}
+
+export async function removeMessageTag(id: string, tag: string): Promise<void> {
+  await send(`messages/${encodeURIComponent(id)}/tags/${encodeURIComponent(tag)}`, {
+    method: 'DELETE',
+  });
 }
 
 /** URL of one decoded MIME part. The server names the download after the part. */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RefObject } from 'react';
+import type { ReactNode, RefObject } from 'react';
 
 import type { DeliveryState } from '../../src/http/api-types.js';
 import type { LiveStatus } from './live-events.js';
@@ -8,6 +8,23 @@ import { OUTCOME_LABELS } from './outcome-badge.js';
 
 /** Typing pauses this long before the search runs. */
 const SEARCH_DELAY_MS = 250;
+
+/** The search language in one line, under the search box. */
+const SEARCH_SYNTAX_HINT =
+  'words, "phrase", -not, from: to: subject: tag: is:unread has:attachment after: rcpt: outcome:';
+
+/** The whole search language, as the search box's tooltip. */
+const SEARCH_SYNTAX_TITLE = [
+  'Every term must match. Quote a phrase; - or ! negates a term.',
+  'Words match the subject, addresses, body, attachment names and X- header values.',
+  'from: to: cc: bcc: reply-to: addressed: subject: message-id: tag:',
+  'is:read is:unread is:tagged has:attachment has:inline',
+  'after:2024-01-31 before:"2024-01-31 14:00" larger:10k smaller:1m',
+  'mail-from: rcpt: outcome:committed|aborted|interrupted|in-progress',
+].join('\n');
+
+/** The Outcome choice that lists deliveries aborted by a failure rule. */
+const RULE_CHOICE = 'rule';
 
 const OUTCOME_CHOICES: DeliveryState[] = ['in-progress', 'committed', 'aborted', 'interrupted'];
 
@@ -26,6 +43,8 @@ interface AppHeaderProps {
   liveStatus: LiveStatus;
   onDeleteAll(): void;
   onHelp(): void;
+  /** Further controls, placed before the global actions. */
+  children?: ReactNode;
 }
 
 /** Renders the bar above the list: name, live state, search, filter and global actions. */
@@ -38,8 +57,15 @@ export function AppHeader({
   liveStatus,
   onDeleteAll,
   onHelp,
+  children,
 }: AppHeaderProps) {
   const [search, setSearch] = useState(filter.q);
+  // A tag chip sets the query from outside the box, and the box then shows it.
+  const [shownQuery, setShownQuery] = useState(filter.q);
+  if (filter.q !== shownQuery) {
+    setShownQuery(filter.q);
+    setSearch(filter.q);
+  }
 
   useEffect(() => {
     if (search === filter.q) return;
@@ -47,7 +73,12 @@ export function AppHeader({
     return () => window.clearTimeout(timer);
   }, [search, filter, onFilter]);
 
-  const outcome = filter.outcomes.length === 1 ? (filter.outcomes[0] as string) : '';
+  const outcome =
+    filter.rule !== undefined
+      ? RULE_CHOICE
+      : filter.outcomes.length === 1
+        ? (filter.outcomes[0] as string)
+        : '';
 
   return (
     <header className="app-header">
@@ -74,17 +105,25 @@ export function AppHeader({
           ref={searchInput}
           type="search"
           aria-label="Search deliveries"
+          aria-describedby="search-syntax"
           placeholder="Search  ( / )"
+          title={SEARCH_SYNTAX_TITLE}
           value={search}
           onChange={(event) => setSearch(event.target.value)}
         />
+        <small id="search-syntax" className="search-hint">
+          {SEARCH_SYNTAX_HINT}
+        </small>
       </form>
       <select
         aria-label="Outcome"
         value={outcome}
         onChange={(event) => {
-          const value = event.target.value as DeliveryState | '';
-          onFilter({ ...filter, outcomes: value === '' ? [] : [value] });
+          const value = event.target.value as DeliveryState | typeof RULE_CHOICE | '';
+          const rest: ListFilter = { ...filter };
+          delete rest.rule;
+          if (value === RULE_CHOICE) onFilter({ ...rest, outcomes: [], rule: '*' });
+          else onFilter({ ...rest, outcomes: value === '' ? [] : [value] });
         }}
       >
         <option value="">All outcomes</option>
@@ -93,8 +132,10 @@ export function AppHeader({
             {OUTCOME_LABELS[state]}
           </option>
         ))}
+        <option value={RULE_CHOICE}>Aborted by a rule</option>
       </select>
 
+      {children}
       <button type="button" className="danger" onClick={onDeleteAll}>
         Delete all
       </button>

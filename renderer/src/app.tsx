@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-import type { LiveEvent, StoreCounts } from '../../src/http/api-types.js';
+import type { IntakeState, LiveEvent, StoreCounts } from '../../src/http/api-types.js';
 import { deleteAllMessages, deleteDelivery, getCounts, getStatus } from './api-client.js';
 import { ConfirmDialog, HelpDialog } from './app-dialog.js';
 import { AppHeader } from './app-header.js';
@@ -10,15 +10,19 @@ import { DeliveryDetail, type ReadFlag } from './delivery-detail.js';
 import { useResource } from './fetch-resource.js';
 import { describeDelivery } from './format.js';
 import { navigate, useRoute } from './hash-route.js';
+import { IntakeBanner, IntakeSwitch } from './intake-switch.js';
 import { useDeliveryList } from './list-data.js';
 import type { ListFilter } from './list-state.js';
 import { ListView } from './list-view.js';
 import { useLiveEvents } from './live-events.js';
+import { getIntake } from './rules-api.js';
+import { RulesPanel } from './rules-panel.js';
+import { tagQuery } from './tag-chips.js';
 
 /** Counts reload at most this often while events stream in. */
 const COUNTS_INTERVAL_MS = 300;
 
-type Overlay = 'help' | 'delete-all' | null;
+type Overlay = 'help' | 'delete-all' | 'rules' | null;
 
 export function App() {
   const notify = useNotify();
@@ -29,6 +33,8 @@ export function App() {
   const [detailVersion, setDetailVersion] = useState(0);
   const [readFlag, setReadFlag] = useState<ReadFlag | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
+  const [rulesVersion, setRulesVersion] = useState(0);
+  const [intake, setIntake] = useState<IntakeState | null>(null);
 
   const list = useDeliveryList(filter);
   const rows = list.state.rows;
@@ -42,11 +48,18 @@ export function App() {
     document.title = unread ? `(${unread}) Mailscope` : 'Mailscope';
   }, [unread]);
 
+  useEffect(() => {
+    getIntake().then(setIntake, () => setIntake(null));
+  }, []);
+
   const openId = route.deliveryId;
   const onLiveEvents = useCallback(
     (events: LiveEvent[]) => {
       const reset = events.some(
-        (event) => event.type === 'resync' || event.type === 'messages.cleared',
+        (event) =>
+          event.type === 'resync' ||
+          event.type === 'messages.cleared' ||
+          event.type === 'tags.changed',
       );
       list.applyEvents(events);
       if (reset) list.reload();
@@ -64,11 +77,24 @@ export function App() {
         if (event.type === 'message.read') {
           setReadFlag({ deliveryId: event.deliveryId, read: event.read });
         }
+        if (event.type === 'intake.changed') setIntake(event.intake);
+      }
+      // Rule counters change with delivery steps, so the rules panel reloads on them too.
+      if (events.some((event) => event.type === 'rules.changed' || 'delivery' in event)) {
+        setRulesVersion((version) => version + 1);
+      }
+      if (events.some((event) => event.type === 'resync')) {
+        getIntake().then(setIntake, () => undefined);
       }
     },
     [list, openId, reloadCounts],
   );
   const liveStatus = useLiveEvents(onLiveEvents);
+
+  const filterByTag = useCallback(
+    (name: string) => setFilter((current) => ({ ...current, q: tagQuery(name) })),
+    [],
+  );
 
   const open = useCallback(
     (id: string) => {
@@ -153,12 +179,21 @@ export function App() {
           setOverlay('delete-all');
         }}
         onHelp={() => setOverlay('help')}
-      />
+      >
+        <button type="button" onClick={() => setOverlay('rules')}>
+          Rules
+        </button>
+        <IntakeSwitch intake={intake} onChange={setIntake} onError={(m) => notify(m, 'error')} />
+      </AppHeader>
+      <IntakeBanner intake={intake} />
       <main className="app-main">
         <section className="list-pane" aria-label="Delivery list">
           <ListStatusBar list={list} />
           {rows.length === 0 && !list.loading ? (
-            <EmptyList filtered={filter.q !== '' || filter.outcomes.length > 0} smtp={smtp} />
+            <EmptyList
+              filtered={filter.q !== '' || filter.outcomes.length > 0 || filter.rule !== undefined}
+              smtp={smtp}
+            />
           ) : (
             <ListView
               rows={rows}
@@ -168,6 +203,7 @@ export function App() {
               loadingMore={list.loadingMore}
               onOpen={open}
               onLoadMore={list.loadMore}
+              onTagClick={filterByTag}
             />
           )}
         </section>
@@ -188,6 +224,7 @@ export function App() {
                 version={detailVersion}
                 readFlag={readFlag}
                 onDelete={removeDelivery}
+                onTagClick={filterByTag}
               />
             </>
           ) : (
@@ -202,6 +239,9 @@ export function App() {
       </main>
 
       {overlay === 'help' && <HelpDialog onClose={() => setOverlay(null)} />}
+      {overlay === 'rules' && (
+        <RulesPanel version={rulesVersion} onClose={() => setOverlay(null)} />
+      )}
       {overlay === 'delete-all' && (
         <ConfirmDialog
           title="Delete all deliveries?"

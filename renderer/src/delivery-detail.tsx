@@ -40,10 +40,13 @@ interface DeliveryDetailProps {
   /** Applied over the loaded view when it names this delivery, so no reload is needed. */
   readFlag: ReadFlag | null;
   onDelete(id: string, description: string): void;
+  /** Filters the list by a tag, when a tag is clicked. */
+  onTagClick(name: string): void;
 }
 
 /** Renders the detail of one delivery: a summary with actions, and a tab for each view. */
-export function DeliveryDetail({ id, tab, version, readFlag, onDelete }: DeliveryDetailProps) {
+export function DeliveryDetail(props: DeliveryDetailProps) {
+  const { id, tab, version, readFlag, onDelete, onTagClick } = props;
   const [retries, setRetries] = useState(0);
   const delivery = useResource(id, version + retries, (signal) => getDelivery(id, signal));
   const view = useMemo(() => withReadFlag(delivery.data, readFlag), [delivery.data, readFlag]);
@@ -80,7 +83,7 @@ export function DeliveryDetail({ id, tab, version, readFlag, onDelete }: Deliver
 
   return (
     <article className="detail" aria-label="Delivery detail">
-      <DeliveryHeader view={view} onDelete={onDelete} />
+      <DeliveryHeader view={view} onDelete={onDelete} onTagClick={onTagClick} />
       {warningCount > 0 && (
         <p className="warning-banner" role="note">
           Mailscope repaired this message while reading it: {warningCount} warning

@@ -9,15 +9,19 @@ import {
   formatMailFrom,
   formatSize,
 } from './format.js';
+import { ReleaseButton, ReleaseHistory } from './message-release.js';
 import { OutcomeBadge } from './outcome-badge.js';
+import { TagEditor } from './tag-chips.js';
 
 interface DeliveryHeaderProps {
   view: DeliveryView;
   onDelete(id: string, description: string): void;
+  /** Filters the list by a tag, when a tag is clicked. */
+  onTagClick(name: string): void;
 }
 
 /** Renders the top of the detail: subject, addresses, outcome and the actions. */
-export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
+export function DeliveryHeader({ view, onDelete, onTagClick }: DeliveryHeaderProps) {
   const notify = useNotify();
   const message = view.message;
   const accepted = view.recipients.filter((recipient) => recipient.status === 'accepted');
@@ -81,6 +85,14 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
             </dd>
           </>
         )}
+        {message && (
+          <>
+            <dt>Tags</dt>
+            <dd>
+              <TagEditor messageId={message.id} tags={message.tags} onTagClick={onTagClick} />
+            </dd>
+          </>
+        )}
       </dl>
 
       <div className="detail-actions" role="toolbar" aria-label="Delivery actions">
@@ -96,6 +108,7 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
             >
               Download .eml
             </a>
+            <ReleaseButton message={message} />
           </>
         )}
         <button
@@ -111,6 +124,7 @@ export function DeliveryHeader({ view, onDelete }: DeliveryHeaderProps) {
           Delete
         </button>
       </div>
+      {message && <ReleaseHistory messageId={message.id} />}
     </header>
   );
 }

@@ -15,6 +15,8 @@ interface TimelineStep {
   label: string;
   detail: string | null;
   tone: 'neutral' | 'good' | 'bad';
+  /** Name of the failure rule that decided the step, if one did. */
+  rule?: string;
 }
 
 /** Renders the steps of a delivery with their times and SMTP replies, beside the transcript. */
@@ -33,6 +35,7 @@ export function DeliveryTimeline({ view }: { view: DeliveryView }) {
                 <span className="step-time">{formatOffset(event.at - view.startedAt)}</span>
                 <span className="step-label">{step.label}</span>
                 {step.detail && <span className="step-detail">{step.detail}</span>}
+                {step.rule && <span className="step-rule">rule: {step.rule}</span>}
               </li>
             );
           })}
@@ -67,8 +70,16 @@ export function DeliveryTimeline({ view }: { view: DeliveryView }) {
   );
 }
 
-/** Describes one stored trace event for people. An unknown type shows its data as JSON. */
+/** Describes one stored trace event for people, with the rule behind it. */
 function describeStep(event: TraceEventRecord): TimelineStep {
+  const step = describeEvent(event);
+  const reason = event.data.reason as Record<string, unknown> | undefined;
+  const rule = (event.data.rule ?? reason?.rule) as { name?: unknown } | undefined;
+  return typeof rule?.name === 'string' ? { ...step, rule: rule.name } : step;
+}
+
+/** Describes one stored trace event for people. An unknown type shows its data as JSON. */
+function describeEvent(event: TraceEventRecord): TimelineStep {
   const data = event.data;
   switch (event.type) {
     case 'delivery.started':

@@ -8,8 +8,13 @@ import type {
 export interface ListFilter {
   /** Outcomes to show, or every outcome when empty. */
   outcomes: DeliveryState[];
-  /** Search text. The server evaluates it, so live rows cannot be matched against it. */
+  /**
+   * Search query in the search language. The server evaluates it, so live rows cannot be
+   * matched against it.
+   */
   q: string;
+  /** `*` shows only deliveries aborted by a failure rule. */
+  rule?: '*';
 }
 
 /** The loaded part of the delivery list, newest first (descending `seq`). */
@@ -38,7 +43,7 @@ export const initialListState: ListState = {
 };
 
 export function filterKey(filter: ListFilter): string {
-  return JSON.stringify([[...filter.outcomes].sort(), filter.q.trim()]);
+  return JSON.stringify([[...filter.outcomes].sort(), filter.q.trim(), filter.rule ?? '']);
 }
 
 export function listReducer(state: ListState, action: ListAction): ListState {
@@ -79,8 +84,8 @@ function applyPage(
 }
 
 /**
- * Applies a batch of live events with one copy of the rows. `resync` is not handled
- * here: the caller reloads the list instead.
+ * Applies a batch of live events with one copy of the rows. `resync` and `tags.changed`
+ * are not handled here: the caller reloads the list instead.
  */
 export function applyLiveEvents(state: ListState, events: LiveEvent[]): ListState {
   if (state.key === null || events.length === 0) return state;
@@ -99,7 +104,13 @@ export function applyLiveEvents(state: ListState, events: LiveEvent[]): ListStat
       case 'message.read':
         updateRead(next, event.deliveryId, event.read);
         break;
+      case 'message.tags':
+        updateTags(next, event.deliveryId, event.tags);
+        break;
       case 'resync':
+      case 'tags.changed':
+      case 'rules.changed':
+      case 'intake.changed':
         break;
       default:
         upsertRow(next, event.delivery, event.type === 'delivery.started');
@@ -145,6 +156,7 @@ function isStale(existing: DeliverySummary, incoming: DeliverySummary): boolean 
 }
 
 function matchesOutcome(filter: ListFilter, delivery: DeliverySummary): boolean {
+  if (filter.rule !== undefined && delivery.abortKind !== 'rule') return false;
   return filter.outcomes.length === 0 || filter.outcomes.includes(delivery.state);
 }
 
@@ -159,6 +171,12 @@ function updateRead(state: ListState, id: string, read: boolean): void {
   const index = state.rows.findIndex((row) => row.id === id);
   const row = state.rows[index];
   if (row) state.rows[index] = { ...row, read };
+}
+
+function updateTags(state: ListState, id: string, tags: string[]): void {
+  const index = state.rows.findIndex((row) => row.id === id);
+  const row = state.rows[index];
+  if (row) state.rows[index] = { ...row, tags };
 }
 
 /** Finds a row by binary search over descending `seq`. Returns -1 when absent. */

@@ -5,6 +5,7 @@ import type { CSSProperties } from 'react';
 import type { DeliverySummary } from '../../src/http/api-types.js';
 import { formatListTime, formatMailFrom, formatSize } from './format.js';
 import { OutcomeBadge } from './outcome-badge.js';
+import { TagChips } from './tag-chips.js';
 
 /** Fixed row height in pixels, which must match `.list-row` in styles.css. */
 export const ROW_HEIGHT = 68;
@@ -23,11 +24,13 @@ interface ListViewProps {
   loadingMore: boolean;
   onOpen(id: string): void;
   onLoadMore(): void;
+  /** Filters the list by a tag, when a tag chip is clicked. */
+  onTagClick(name: string): void;
 }
 
 /** Renders the delivery list with only the rows in view in the DOM, so 100,000 rows stay fast. */
 export function ListView(props: ListViewProps) {
-  const { rows, selectedId, openId, hasMore, loadingMore, onOpen, onLoadMore } = props;
+  const { rows, selectedId, openId, hasMore, loadingMore, onOpen, onLoadMore, onTagClick } = props;
   const scrollElement = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
   // eslint-disable-next-line react-hooks/incompatible-library -- the UI is not built with the React Compiler, and the virtualiser's functions stay inside this component
@@ -81,6 +84,7 @@ export function ListView(props: ListViewProps) {
               open={row.id === openId}
               style={style}
               onOpen={onOpen}
+              onTagClick={onTagClick}
             />
           );
         })}
@@ -101,9 +105,11 @@ interface ListRowProps {
   open: boolean;
   style: CSSProperties;
   onOpen(id: string): void;
+  onTagClick(name: string): void;
 }
 
-function ListRow({ row, position, setSize, selected, open, style, onOpen }: ListRowProps) {
+function ListRow(props: ListRowProps) {
+  const { row, position, setSize, selected, open, style, onOpen, onTagClick } = props;
   const unread = row.read === false;
   const classes = ['list-row', selected && 'selected', open && 'open', unread && 'unread'];
 
@@ -133,6 +139,7 @@ function ListRow({ row, position, setSize, selected, open, style, onOpen }: List
         {row.subject === null ? noSubjectText(row) : row.subject || '(no subject)'}
       </span>
       <span className="row-meta">
+        <TagChips tags={row.tags} onTagClick={onTagClick} />
         {row.hasAttachments && <AttachmentMark />}
         <span className="row-size">{formatSize(row.size)}</span>
       </span>

@@ -103,6 +103,31 @@ describe('trayMenuTemplate()', () => {
     expect(item(template, 'Pause').checked).toBe(true);
   });
 
+  it('pauses intake from the menu', () => {
+    const setIntakePaused = vi.fn<(paused: boolean) => void>();
+    const template = trayMenuTemplate(running, { ...fakeActions(), setIntakePaused });
+    const pause = item(template, 'Pause Intake');
+
+    expect(pause.type).toBe('checkbox');
+    expect(pause.checked).toBe(false);
+    click(pause, true);
+    expect(setIntakePaused).toHaveBeenCalledWith(true);
+  });
+
+  it('shows paused intake as checked and in the tooltip', () => {
+    const state = { ...running, intakePaused: true };
+    const template = trayMenuTemplate(state, { ...fakeActions(), setIntakePaused: vi.fn() });
+
+    expect(item(template, 'Pause Intake').checked).toBe(true);
+    expect(trayTooltip(state)).toBe('Mailscope: 3 unread messages (intake paused)');
+  });
+
+  it('has no Pause Intake item without the action', () => {
+    const template = trayMenuTemplate(running, fakeActions());
+
+    expect(template.some((entry) => entry.label === 'Pause Intake')).toBe(false);
+  });
+
   it('disables copying while no core runs', () => {
     const template = trayMenuTemplate({ ...running, smtpAddress: null }, fakeActions());
 

@@ -44,6 +44,7 @@ function syntheticDeliveries(count: number): DeliverySummary[] {
       recipientsPreview: [`rcpt${i}@example.test`],
       hasAttachments: i % 7 === 0,
       read: i % 10 === 0 ? null : i % 3 === 0,
+      tags: [],
     });
   }
   return deliveries;

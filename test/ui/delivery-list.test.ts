@@ -4,7 +4,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { SmtpDialogue } from '../support/smtp-dialogue.js';
+import { RawSmtpClient } from '../support/raw-smtp-client.js';
 import {
   chromiumAvailable,
   openUi,
@@ -81,7 +81,7 @@ describe.skipIf(!chromiumAvailable)('delivery list', () => {
   });
 
   it('shows aborts live with the reason', async () => {
-    const dialogue = await SmtpDialogue.connect(mailscope.smtpPort);
+    const { client: dialogue } = await RawSmtpClient.connect(mailscope.smtpPort);
     await dialogue.command('EHLO aborting.example.test');
     await dialogue.command('MAIL FROM:<quitter@example.test>');
     await dialogue.command('RCPT TO:<victim@example.test>');

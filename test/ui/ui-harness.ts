@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { parseCli } from '../../src/config.js';
 import { startCore, type Core } from '../../src/core.js';
 import { createLogger } from '../../src/log.js';
-import { SmtpDialogue } from '../support/smtp-dialogue.js';
+import { RawSmtpClient } from '../support/raw-smtp-client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -167,16 +167,16 @@ export async function sendRaw(
   recipients: string[],
   message: Buffer,
 ): Promise<string> {
-  const dialogue = await SmtpDialogue.connect(port);
+  const { client: dialogue } = await RawSmtpClient.connect(port);
   try {
     await dialogue.command('EHLO sender.example.test');
     await dialogue.command(`MAIL FROM:<${from}>`);
     for (const recipient of recipients) await dialogue.command(`RCPT TO:<${recipient}>`);
     const dataReply = await dialogue.command('DATA');
-    if (!dataReply.startsWith('354')) throw new Error(`DATA was refused: ${dataReply}`);
-    const reply = await dialogue.data(message);
+    if (dataReply.code !== 354) throw new Error(`DATA was rejected: ${dataReply.raw}`);
+    const reply = await dialogue.data(message, 15_000);
     await dialogue.command('QUIT');
-    return queuedId(reply);
+    return queuedId(reply.raw);
   } finally {
     dialogue.destroy();
   }

@@ -1,0 +1,131 @@
+// Functions passed to page.evaluate run in the browser, so these tests use DOM types.
+/// <reference lib="dom" />
+
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  chromiumAvailable,
+  openUi,
+  saveScreenshot,
+  SKIP_REASON,
+  smtpTransport,
+  startMailscope,
+  type Mailscope,
+  type UiSession,
+} from './ui-harness.js';
+
+if (!chromiumAvailable) it.skip(SKIP_REASON, () => {});
+
+function list(page: Page): Locator {
+  return page.getByRole('listbox', { name: 'Deliveries' });
+}
+
+function searchBox(page: Page): Locator {
+  return page.getByRole('searchbox', { name: 'Search deliveries' });
+}
+
+describe.skipIf(!chromiumAvailable)('search and tags', () => {
+  let mailscope: Mailscope;
+  let ui: UiSession;
+
+  beforeAll(async () => {
+    mailscope = await startMailscope();
+    const transport = smtpTransport(mailscope.smtpPort);
+    await transport.sendMail({
+      from: 'CI <ci@example.test>',
+      to: 'qa@example.test',
+      subject: 'Release notes',
+      text: 'Version 2 is out.',
+      headers: { 'X-Tags': 'release, qa team' },
+    });
+    await transport.sendMail({
+      from: 'Cron <cron@example.test>',
+      to: 'dev+nightly@example.test',
+      subject: 'Nightly report',
+      text: 'All jobs passed.',
+    });
+    await transport.sendMail({
+      from: 'App <app@example.test>',
+      to: 'user@example.test',
+      subject: 'Password reset',
+      text: 'Click the link.',
+      headers: { 'X-Test-Run': '7f3a9c2e51' },
+    });
+    ui = await openUi(mailscope.baseUrl);
+    await list(ui.page).getByRole('option').nth(2).waitFor();
+  });
+
+  afterAll(async () => {
+    await ui?.close();
+    await mailscope?.close();
+  });
+
+  it('shows the syntax hint', async () => {
+    const hint = await ui.page.locator('#search-syntax').textContent();
+    expect(hint).toContain('tag:');
+    expect(hint).toContain('is:unread');
+    expect(await searchBox(ui.page).getAttribute('title')).toContain('has:attachment');
+  });
+
+  it('shows tags as chips on rows', async () => {
+    const row = list(ui.page).getByRole('option', { name: /Release notes/ });
+    expect(await row.locator('.tag-chip').allTextContents()).toEqual(['qa team', 'release']);
+    const nightly = list(ui.page).getByRole('option', { name: /Nightly report/ });
+    expect(await nightly.locator('.tag-chip').allTextContents()).toEqual(['nightly']);
+  });
+
+  it('searches with the search language', async () => {
+    const { page } = ui;
+    await searchBox(page).fill('7f3a9c2e51');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(1);
+    expect(await list(page).getByRole('option').textContent()).toContain('Password reset');
+    expect(await page.locator('.list-status').textContent()).toContain('1 delivery');
+
+    await searchBox(page).fill('-tag:release from:example.test');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(2);
+
+    await searchBox(page).fill('');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(3);
+  });
+
+  it('filters by a clicked tag', async () => {
+    const { page } = ui;
+    const row = list(page).getByRole('option', { name: /Release notes/ });
+    await row.getByRole('button', { name: 'qa team' }).click();
+
+    await expect.poll(() => searchBox(page).inputValue()).toBe('tag:"qa team"');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(1);
+    expect(await list(page).getByRole('option').textContent()).toContain('Release notes');
+    await saveScreenshot(page, 'search-tag-filter');
+
+    await searchBox(page).fill('');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(3);
+  });
+
+  it('adds and removes tags in the detail', async () => {
+    const { page } = ui;
+    await list(page)
+      .getByRole('option', { name: /Password reset/ })
+      .click();
+    const detail = page.getByRole('article', { name: 'Delivery detail' });
+    await detail.getByRole('textbox', { name: 'Add tags' }).fill('flagged, needs review');
+    await detail.getByRole('textbox', { name: 'Add tags' }).press('Enter');
+
+    const removeFlagged = detail.getByRole('button', { name: 'Remove tag flagged' });
+    await removeFlagged.waitFor();
+    const row = list(page).getByRole('option', { name: /Password reset/ });
+    await expect
+      .poll(() => row.locator('.tag-chip').allTextContents())
+      .toEqual(['flagged', 'needs review']);
+    await saveScreenshot(page, 'search-tag-editor');
+
+    await removeFlagged.click();
+    await detail.getByRole('button', { name: 'Remove tag flagged' }).waitFor({ state: 'detached' });
+    await expect.poll(() => row.locator('.tag-chip').allTextContents()).toEqual(['needs review']);
+
+    await detail.getByRole('button', { name: 'needs review', exact: true }).click();
+    await expect.poll(() => searchBox(page).inputValue()).toBe('tag:"needs review"');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(1);
+  });
+});
