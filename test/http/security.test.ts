@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { parseCli } from '../../src/config.js';
 import { startCore, type Core } from '../../src/core.js';
+import { MAX_REQUEST_BODY_BYTES } from '../../src/http/app.js';
 import { parseHost } from '../../src/http/security.js';
 import { createLogger } from '../../src/log.js';
 import { crlf } from '../store/helpers.js';
@@ -126,6 +127,107 @@ describe('Origin check', () => {
 
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+/** Routes that take a whole message as their body and apply the message size limit. */
+const OWN_BODY_LIMIT = new Set(['/api/mailscope/import', '/api/v1/send']);
+
+/** Lists every POST, PUT, PATCH and DELETE route of the app, with its parameters filled in. */
+function stateChangingRoutes(api: ApiHarness, id: string): Array<{ method: string; path: string }> {
+  const routes = api.app.routes
+    .filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method))
+    .map((route) => ({
+      method: route.method,
+      path: route.path.replace(/:id\b/g, id).replace(/:\w+/g, 'x'),
+    }));
+  return [...new Map(routes.map((route) => [`${route.method} ${route.path}`, route])).values()];
+}
+
+describe('every state-changing route', () => {
+  let api: ApiHarness;
+  let id: string;
+
+  beforeEach(async () => {
+    api = await openApiHarness();
+    id = await api.deliver(MESSAGE);
+  });
+
+  afterEach(async () => {
+    await api.close();
+  });
+
+  it('is found in the app', () => {
+    const names = stateChangingRoutes(api, id).map((route) => `${route.method} ${route.path}`);
+
+    expect(names).toContain(`DELETE /api/mailscope/messages/${id}`);
+    expect(names).toContain(`PUT /api/mailscope/messages/${id}/read`);
+    expect(names).toContain('DELETE /api/mailscope/messages');
+  });
+
+  it('rejects a foreign Origin with 403 and changes nothing', async () => {
+    for (const route of stateChangingRoutes(api, id)) {
+      for (const origin of ['http://evil.example.test', 'null', 'http://127.0.0.1:9999']) {
+        const response = await api.request(route.path, {
+          method: route.method,
+          headers: { Origin: origin, 'Content-Type': 'application/json' },
+          body: route.method === 'DELETE' ? undefined : '{}',
+        });
+        expect(response.status, `${route.method} ${route.path} from ${origin}`).toBe(403);
+      }
+    }
+
+    expect(api.store.queries.getMessage(id)?.read).toBe(false);
+    expect(api.store.queries.counts().messages).toBe(1);
+  });
+
+  it('rejects a foreign Host with 403 and changes nothing', async () => {
+    for (const route of stateChangingRoutes(api, id)) {
+      for (const host of [
+        'evil.example.test:8025',
+        'evil.example.test',
+        '127.0.0.1.evil.test:8025',
+      ]) {
+        const response = await api.request(route.path, {
+          method: route.method,
+          headers: { Host: host, 'Content-Type': 'application/json' },
+          body: route.method === 'DELETE' ? undefined : '{}',
+        });
+        expect(response.status, `${route.method} ${route.path} for Host ${host}`).toBe(403);
+      }
+    }
+
+    expect(api.store.queries.getMessage(id)?.read).toBe(false);
+    expect(api.store.queries.counts().messages).toBe(1);
+  });
+
+  it('rejects a body over the limit with 413 and changes nothing', async () => {
+    const body = `{"read":true,"pad":"${'x'.repeat(MAX_REQUEST_BODY_BYTES)}"}`;
+    for (const route of stateChangingRoutes(api, id)) {
+      if (OWN_BODY_LIMIT.has(route.path)) continue;
+      const response = await api.request(route.path, {
+        method: route.method,
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+      expect(response.status, `${route.method} ${route.path}`).toBe(413);
+      expect(await response.text()).toContain(`the limit is ${MAX_REQUEST_BODY_BYTES} bytes`);
+    }
+
+    expect(api.store.queries.getMessage(id)?.read).toBe(false);
+    expect(api.store.queries.counts().messages).toBe(1);
+  });
+
+  it('accepts a body just under the limit', async () => {
+    const padding = 'x'.repeat(MAX_REQUEST_BODY_BYTES - 100);
+    const response = await api.api(`/messages/${id}/read`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: `{"read":true,"pad":"${padding}"}`,
+    });
+
+    expect(response.status).toBe(200);
+    expect(api.store.queries.getMessage(id)?.read).toBe(true);
   });
 });
 
@@ -262,6 +364,57 @@ describe('security over a real server', () => {
     });
     expect(own.status).toBe(200);
     expect(await own.json()).toEqual({ deleted: 0 });
+  });
+
+  /**
+   * Sends a PUT with `bytes` of body, chunked or with Content-Length, and returns the
+   * status. The server may close the connection before the whole body is written.
+   */
+  function putLarge(route: string, bytes: number, chunked: boolean): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = {
+        Authorization: credentials,
+        'Content-Type': 'application/json',
+      };
+      if (!chunked) headers['Content-Length'] = bytes;
+      const request = http.request(
+        { host: '127.0.0.1', port, path: route, method: 'PUT', headers },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      // A write after the server responded and closed fails with EPIPE or ECONNRESET.
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x78);
+      let written = 0;
+      const writeMore = (): void => {
+        while (written < bytes) {
+          const piece = chunk.subarray(0, Math.min(chunk.length, bytes - written));
+          written += piece.length;
+          if (!request.write(piece)) {
+            request.once('drain', writeMore);
+            return;
+          }
+        }
+        request.end();
+      };
+      writeMore();
+    });
+  }
+
+  it('rejects a large body with Content-Length with 413', async () => {
+    const status = await putLarge('/api/mailscope/messages/x/read', 8 * 1024 * 1024, false);
+
+    expect(status).toBe(413);
+  });
+
+  it('rejects a large chunked body with 413', async () => {
+    const status = await putLarge('/api/mailscope/messages/x/read', 8 * 1024 * 1024, true);
+
+    expect(status).toBe(413);
   });
 
   it('requires the credentials except on /livez', async () => {
