@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 
@@ -82,6 +83,10 @@ export class SmtpEndpoint {
         this.gateCommand(connection.session, step),
       );
     }
+    // Replies to pipelined commands are separate small writes. With Nagle's algorithm
+    // each one after the first waits for the client's delayed ACK, which stalled every
+    // pipelined transaction by tens of milliseconds.
+    this.server.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
     this.server.on('error', (error) => {
       // smtp-server has already logged the error with the session id.
       this.logger.debug({ err: error }, 'smtp-server reported a connection error');
