@@ -159,6 +159,8 @@ export function rewriteHeader(headerBytes: Buffer, remove: string[], prepend: st
  * Returns the recipients that sendmail -t takes from the header: the mailboxes of To, Cc
  * and Bcc, with group members in place of their group. When the message has any Resent-
  * field (RFC 5322 section 3.6.6), they come from Resent-To, Resent-Cc and Resent-Bcc.
+ * An entry that mailparser finds no address in, such as `To: root` or `To: not an
+ * address`, is returned as its text, so that the caller can check it as a mailbox.
  */
 export function headerRecipients(fields: HeaderField[]): string[] {
   const resent = fields.some((field) => field.name.toLowerCase().startsWith('resent-'));
@@ -176,6 +178,7 @@ function collectMailboxes(entries: EmailAddress[], into: string[]): void {
   for (const entry of entries) {
     if (entry.group) collectMailboxes(entry.group, into);
     else if (entry.address) into.push(entry.address);
+    else if (entry.name) into.push(entry.name);
   }
 }
 

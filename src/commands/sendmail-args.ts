@@ -1,6 +1,7 @@
 import os from 'node:os';
 
 import { parseListenAddress, type ListenAddress } from '../config.js';
+import { isMailbox } from './mailbox-syntax.js';
 
 /** Exit codes from BSD sysexits.h, which sendmail and the programs that call it use. */
 export const EX_OK = 0;
@@ -60,21 +61,26 @@ Options:
                   Resent-Cc and Resent-Bcc when the message has Resent- fields) and
                   remove the Bcc header from the message sent
   -f SENDER, -r SENDER
-                  envelope sender (MAIL FROM); "<>" for the null sender; default
-                  the login user at this host's name
-  -F NAME         display name for the From header added when the message has none
+                  envelope sender (MAIL FROM); "<>" or "" for the null sender;
+                  default the login user at this host's name
+  -F NAME         display name for the From header added when the message has none;
+                  it cannot contain line breaks
   -i, -oi         a line with a single dot does not end the message
   -bs             speak SMTP on standard input and output, relayed to Mailscope
   -bm             read the message from standard input (the default)
   -bp, -bi, -q    do nothing and exit 0: Mailscope keeps no queue or aliases
   --help          print this help and exit
 
+A sender or recipient without a domain, such as root, gets this host's name as its
+domain. An invalid address stops the command with exit code 64.
+
 Other sendmail options (-o*, -v, -n, -m, -U, -G, -B, -N, -R, -V, -X, -C, -O, -L, -h, -p,
 -A, -d) are accepted and ignored. MAILSCOPE_SMTP_AUTH=USER:PASS logs in with AUTH.
-Exit codes follow sysexits.h: 0 on success, 64 for a usage error, 65 for an invalid
-message, 67 when a recipient is rejected, 69 when Mailscope cannot be reached or
-rejects the message with 5xx, 74 when standard input cannot be read, 75 when Mailscope
-answers with 4xx. No message is queued: on any failure it is not delivered.
+Exit codes follow sysexits.h: 0 on success, 64 for a usage error or an invalid
+address, 65 for an invalid message, 67 when a recipient is rejected, 69 when Mailscope
+cannot be reached or rejects the message with 5xx, 74 when standard input cannot be
+read, 75 when Mailscope answers with 4xx. No message is queued: on any failure it is
+not delivered.
 `;
 
 /** Options that take a value, either in the same argument (-fa@b) or the next one (-f a@b). */
@@ -103,7 +109,9 @@ export function parseSendmailArgs(
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
     if (arg === '--') {
-      options.recipients.push(...argv.slice(index + 1));
+      for (const recipient of argv.slice(index + 1)) {
+        options.recipients.push(checkRecipient(recipient));
+      }
       break;
     }
     if (arg === '--help') return 'help';
@@ -117,7 +125,7 @@ export function parseSendmailArgs(
     }
     if (arg.startsWith('--')) throw usage(`Unknown option ${arg}.`);
     if (!arg.startsWith('-') || arg === '-') {
-      options.recipients.push(arg);
+      options.recipients.push(checkRecipient(arg));
       continue;
     }
 
@@ -156,10 +164,10 @@ function applyValueOption(options: SendmailOptions, letter: string, value: strin
       return;
     case 'f':
     case 'r':
-      options.sender = parseSender(value);
+      options.sender = parseSender(value, `-${letter}`);
       return;
     case 'F':
-      options.fullName = value;
+      options.fullName = parseFullName(value);
       return;
     case 'o':
       // -oi is the old spelling of -i; the other -o options configure a real MTA.
@@ -187,10 +195,51 @@ function applyMode(options: SendmailOptions, value: string): void {
   }
 }
 
-/** Reads `-f` values: `<a@b>` and `a@b` alike, and `<>` for the null sender. */
-function parseSender(value: string): string {
+/**
+ * Reads `-f` values: `<a@b>` and `a@b` alike, and `<>` or an empty value for the null
+ * sender. Throws EX_USAGE for anything else that is no mailbox.
+ */
+function parseSender(value: string, option: string): string {
   const trimmed = value.trim();
-  return trimmed.startsWith('<') && trimmed.endsWith('>') ? trimmed.slice(1, -1).trim() : trimmed;
+  const address =
+    trimmed.startsWith('<') && trimmed.endsWith('>') ? trimmed.slice(1, -1).trim() : trimmed;
+  if (address === '') return address;
+  if (isMailbox(address)) return qualifyAddress(address);
+  throw invalidAddress(value, `the ${option} sender`);
+}
+
+/** Returns a recipient argument, or throws EX_USAGE when it is no mailbox. */
+function checkRecipient(value: string): string {
+  if (isMailbox(value)) return qualifyAddress(value);
+  throw invalidAddress(value, 'the recipient');
+}
+
+/**
+ * Adds this host's name to a local name without a domain, such as `root`, as sendmail
+ * does. Mailscope's SMTP server rejects addresses without a domain.
+ */
+export function qualifyAddress(address: string): string {
+  return address.includes('@') ? address : `${address}@${os.hostname()}`;
+}
+
+/**
+ * Returns an invalid-address error. The value is shown as a JSON string, so that line
+ * breaks and other control characters in it are visible.
+ */
+export function invalidAddress(value: string, role: string): SendmailError {
+  return usage(
+    `invalid address ${JSON.stringify(value)} for ${role}: expected a mailbox such as ` +
+      'user@example.test.',
+  );
+}
+
+/**
+ * Reads the -F display name. A line break in it would end the From header and start
+ * another one, so such a value is rejected rather than changed.
+ */
+function parseFullName(value: string): string {
+  if (!/[\r\n]/.test(value)) return value;
+  throw usage(`Invalid -F value ${JSON.stringify(value)}: a full name cannot contain line breaks.`);
 }
 
 function defaultSender(): string {
@@ -215,13 +264,18 @@ function defaultServer(env: NodeJS.ProcessEnv): ListenAddress {
  * is reached on loopback.
  */
 function parseServer(value: string, source: string): ListenAddress {
+  // Port 0 lets a listening server pick a free port, but a client cannot connect to it.
+  const invalid = usage(
+    `Invalid ${source} value "${value}": expected HOST:PORT with a port from 1 to 65535, ` +
+      'such as 127.0.0.1:1025.',
+  );
   let address: ListenAddress;
   try {
     address = parseListenAddress(value, { host: '127.0.0.1', port: 1025 }, source);
-  } catch (error) {
-    throw usage((error as Error).message);
+  } catch {
+    throw invalid;
   }
-  if (address.port === 0) throw usage(`Invalid ${source} value "${value}": port 0 is not valid.`);
+  if (address.port === 0) throw invalid;
   if (address.host === '0.0.0.0') return { ...address, host: '127.0.0.1' };
   if (address.host === '::') return { ...address, host: '::1' };
   return address;

@@ -15,7 +15,9 @@ import {
   EX_USAGE,
   SENDMAIL_HELP,
   SendmailError,
+  invalidAddress,
   parseSendmailArgs,
+  qualifyAddress,
   type SendmailOptions,
 } from './sendmail-args.js';
 import {
@@ -26,6 +28,7 @@ import {
   splitHeader,
   untilLoneDot,
 } from './message-input.js';
+import { isMailbox } from './mailbox-syntax.js';
 import { relaySmtpSession } from './smtp-relay.js';
 
 export interface SendmailIo {
@@ -76,7 +79,12 @@ async function deliver(options: SendmailOptions, io: SendmailIo): Promise<number
   const message = await splitHeader(source);
 
   const recipients = [...options.recipients];
-  if (options.extractRecipients) recipients.push(...headerRecipients(message.fields));
+  if (options.extractRecipients) {
+    for (const address of headerRecipients(message.fields)) {
+      if (!isMailbox(address)) throw invalidAddress(address, 'the To, Cc or Bcc header');
+      recipients.push(qualifyAddress(address));
+    }
+  }
   if (recipients.length === 0) {
     throw new SendmailError(
       options.extractRecipients
@@ -127,10 +135,14 @@ async function deliver(options: SendmailOptions, io: SendmailIo): Promise<number
   }
 }
 
+/**
+ * Returns the From line added to a message that has none. The sender has passed
+ * isMailbox and the full name has no line breaks, so neither can end the field early.
+ */
 function fromLine(options: SendmailOptions): string {
   const address = options.sender === '' ? 'MAILER-DAEMON' : options.sender;
   if (options.fullName === null) return `From: ${address}`;
-  const quoted = options.fullName.replace(/[\\"]/g, '\\$&').replace(/[\r\n]/g, ' ');
+  const quoted = options.fullName.replace(/[\\"]/g, '\\$&');
   return `From: "${quoted}" <${address}>`;
 }
 

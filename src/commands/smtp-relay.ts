@@ -22,9 +22,10 @@ const QUIET_AFTER_INPUT_MS = 3_000;
  * which is what `sendmail -bs` does: the client talks to Mailscope's SMTP server itself.
  *
  * Bare LF line ends from the client are sent as CRLF. STARTTLS is removed from the EHLO
- * reply, because TLS over standard input would protect nothing and CRLF repair would
- * break it. The relay ends when the server closes the connection (after QUIT), or when
- * standard input ends and the server has gone quiet.
+ * reply, and the relay replies to a STARTTLS command itself with 502, because TLS over
+ * standard input would protect nothing and CRLF repair would break it. The relay ends when
+ * the server closes the connection (after QUIT), or when standard input ends and the
+ * server has gone quiet.
  */
 export async function relaySmtpSession(
   server: ListenAddress,
@@ -35,15 +36,14 @@ export async function relaySmtpSession(
   socket.setTimeout(IDLE_TIMEOUT_MS);
 
   await new Promise<void>((resolve, reject) => {
-    // Input waits for the server's greeting: smtp-server rejects a client that talks first.
-    let pending: Buffer[] | null = [];
     let inputEnded = false;
-    const replies = new ReplyFilter((bytes) => {
-      stdout.write(bytes);
-      if (pending === null) return;
-      for (const chunk of pending) socket.write(chunk);
-      pending = null;
-      if (inputEnded) endWhenQuiet();
+    const session = new ClientLines(
+      (bytes) => socket.write(bytes),
+      (bytes) => stdout.write(bytes),
+    );
+    const replies = new ReplyFilter((reply) => {
+      session.receiveReply(reply);
+      if (inputEnded && session.idle()) endWhenQuiet();
     });
     // After QUIT the server closes the connection itself. Input that ends without QUIT
     // closes it once the server has gone quiet, because closing at once would make the
@@ -54,7 +54,7 @@ export async function relaySmtpSession(
       quietTimer = setTimeout(() => socket.end(), QUIET_AFTER_INPUT_MS);
     };
     socket.on('data', () => {
-      if (inputEnded && pending === null) endWhenQuiet();
+      if (inputEnded && session.idle()) endWhenQuiet();
     });
     const lineEnds = new CrlfRepair();
     let settled = false;
@@ -70,9 +70,7 @@ export async function relaySmtpSession(
       else resolve();
     };
     const onInput = (chunk: Buffer | string): void => {
-      const bytes = lineEnds.repair(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      if (pending === null) socket.write(bytes);
-      else pending.push(bytes);
+      session.push(lineEnds.repair(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
     };
 
     socket.on('data', (chunk: Buffer) => replies.push(chunk));
@@ -89,10 +87,113 @@ export async function relaySmtpSession(
     stdin.on('data', onInput);
     stdin.on('end', () => {
       inputEnded = true;
-      if (pending === null) endWhenQuiet();
+      session.endInput();
+      if (session.idle()) endWhenQuiet();
     });
     stdin.on('error', (error: Error) => finish(error));
   });
+}
+
+/** Reply that the relay sends itself for STARTTLS: 502 is RFC 5321's "command not implemented". */
+const STARTTLS_REPLY = '502 5.5.1 STARTTLS is not available through mailscope sendmail -bs\r\n';
+
+/** Handling of the server reply to one client line: passed on, or replaced for STARTTLS. */
+type ExpectedReply = 'greeting' | 'pass' | 'data' | 'starttls';
+
+/**
+ * Splits the client's input into lines and sends them to the server, with the SMTP state
+ * needed to find commands: lines after an accepted DATA are message content until the
+ * lone dot. Input waits while a reply that decides the state is outstanding: the greeting,
+ * because smtp-server rejects a client that talks first, and the reply to DATA, because
+ * the lines after a rejected DATA are commands.
+ *
+ * A STARTTLS command goes to the server as NOOP, and the reply to that NOOP is replaced
+ * by STARTTLS_REPLY. The 502 so arrives after the replies to the commands sent before it.
+ */
+class ClientLines {
+  private partial: Buffer = Buffer.alloc(0);
+  private readonly waiting: Buffer[] = [];
+  private readonly expected: ExpectedReply[] = ['greeting'];
+  private blocked = true;
+  private inData = false;
+
+  constructor(
+    private readonly send: (bytes: Buffer) => void,
+    private readonly reply: (bytes: Buffer) => void,
+  ) {}
+
+  /** Takes input with CRLF line ends; a partial last line waits for its line end. */
+  push(chunk: Buffer): void {
+    const data = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : chunk;
+    let start = 0;
+    for (let newline = data.indexOf(LF); newline !== -1; newline = data.indexOf(LF, start)) {
+      this.waiting.push(data.subarray(start, newline + 1));
+      start = newline + 1;
+    }
+    this.partial = Buffer.from(data.subarray(start));
+    this.drain();
+  }
+
+  /** Sends a last line that has no line end, as the server would read it at the end. */
+  endInput(): void {
+    if (this.partial.length === 0) return;
+    this.waiting.push(this.partial);
+    this.partial = Buffer.alloc(0);
+    this.drain();
+  }
+
+  /** True when every input line has been sent to the server. */
+  idle(): boolean {
+    return this.waiting.length === 0 && !this.blocked;
+  }
+
+  /** Passes one whole server reply on to the client, or replaces it. */
+  receiveReply(reply: Buffer): void {
+    // A reply nothing waits for, such as 421 before the server closes, goes through.
+    const kind = this.expected.shift() ?? 'pass';
+    if (kind === 'starttls') {
+      this.reply(Buffer.from(STARTTLS_REPLY));
+      return;
+    }
+    this.reply(reply);
+    if (kind === 'greeting' || kind === 'data') {
+      this.inData = kind === 'data' && reply.subarray(0, 4).toString('latin1') === '354 ';
+      this.blocked = false;
+      this.drain();
+    }
+  }
+
+  private drain(): void {
+    while (!this.blocked && this.waiting.length > 0) {
+      const line = this.waiting.shift() as Buffer;
+      if (this.inData) {
+        // Content lines get no reply. The lone dot that ends the content gets one.
+        if (isLoneDot(line)) {
+          this.inData = false;
+          this.expected.push('pass');
+        }
+        this.send(line);
+        continue;
+      }
+      const command = line.toString('latin1').trim().toUpperCase();
+      if (command === 'STARTTLS') {
+        this.expected.push('starttls');
+        this.send(Buffer.from('NOOP\r\n'));
+      } else if (command === 'DATA') {
+        this.expected.push('data');
+        this.blocked = true;
+        this.send(line);
+      } else {
+        this.expected.push('pass');
+        this.send(line);
+      }
+    }
+  }
+}
+
+function isLoneDot(line: Buffer): boolean {
+  const text = line.toString('latin1');
+  return text === '.\r\n' || text === '.';
 }
 
 function connect(server: ListenAddress): Promise<net.Socket> {

@@ -286,6 +286,121 @@ describe('mailscope sendmail', () => {
     expect(extracted.stderr).toContain('No recipient addresses found');
   });
 
+  it('exits 64 for an invalid -f sender', async () => {
+    const cases = [
+      'a@b.test>\r\nRCPT TO:<inj1@example.test>\r\nX:',
+      'bad sender with spaces',
+      'a@b.test\nX-Injected: yes',
+    ];
+    for (const sender of cases) {
+      const result = await sendmail(['-f', sender, 'to@example.test'], 'Subject: bad -f\n\nx\n');
+
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain(
+        `invalid address ${JSON.stringify(sender)} for the -f sender`,
+      );
+    }
+    expect(await deliveriesWithSubject(base, 'bad -f')).toHaveLength(0);
+  });
+
+  it('exits 64 for an invalid recipient', async () => {
+    const cases = ['r2@example.test>\r\nRCPT TO:<inj2@example.test>', 'not an address', 'a@b@c'];
+    for (const recipient of cases) {
+      const result = await sendmail([recipient], 'Subject: bad recipient\n\nx\n');
+
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain(
+        `invalid address ${JSON.stringify(recipient)} for the recipient`,
+      );
+    }
+    expect(await deliveriesWithSubject(base, 'bad recipient')).toHaveLength(0);
+  });
+
+  it('exits 64 for an invalid -t address', async () => {
+    const message = 'To: ok@example.test, not an address\nSubject: bad header\n\nx\n';
+
+    const result = await sendmail(['-t'], message);
+
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('invalid address "not an address" for the To, Cc or Bcc');
+    expect(await deliveriesWithSubject(base, 'bad header')).toHaveLength(0);
+  });
+
+  it('rejects line breaks in -F', async () => {
+    const result = await sendmail(
+      ['-F', 'Name\r\nX-Injected: yes', 'to@example.test'],
+      'Subject: bad -F\n\nx\n',
+    );
+
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('Invalid -F value "Name\\r\\nX-Injected: yes"');
+    expect(await deliveriesWithSubject(base, 'bad -F')).toHaveLength(0);
+  });
+
+  it('keeps <> as the null sender', async () => {
+    const result = await sendmail(['-f', '<>', 'to@example.test'], 'Subject: null sender\n\nx\n');
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const { detail, raw } = await deliveryBySubject(base, 'null sender');
+    expect(detail.mailFrom).toBe('');
+    expect(raw.startsWith('From: MAILER-DAEMON\r\n')).toBe(true);
+  });
+
+  it('adds the host name to a local name', async () => {
+    const result = await sendmail(['root'], 'Subject: local name\n\nx\n');
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const { detail } = await deliveryBySubject(base, 'local name');
+    expect(detail.recipients.map((r) => r.address)).toEqual([`root@${os.hostname()}`]);
+  });
+
+  it('exits 64 for an invalid -S port', async () => {
+    for (const value of ['nonsense', '127.0.0.1:0', '127.0.0.1:65536']) {
+      const result = await sendmailInProcess(['-S', value, 'to@example.test'], 'x\n');
+
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain(
+        `Invalid -S value "${value}": expected HOST:PORT with a port from 1 to 65535`,
+      );
+    }
+  });
+
+  it('answers STARTTLS for -bs itself', async () => {
+    const dialogue = [
+      'EHLO client.example.test',
+      'STARTTLS',
+      'MAIL FROM:<tls@example.test>',
+      'RCPT TO:<tls-rcpt@example.test>',
+      'DATA',
+      'Subject: starttls over stdin',
+      '',
+      'STARTTLS',
+      '.',
+      'QUIT',
+      '',
+    ].join('\n');
+
+    const result = await sendmail(['-bs'], dialogue);
+
+    expect(result.code).toBe(0);
+    const replies = result.stdout.split('\r\n').filter((line) => /^\d{3} /.test(line));
+    expect(replies.map((line) => line.slice(0, 3))).toEqual([
+      '220',
+      '250',
+      '502',
+      '250',
+      '250',
+      '354',
+      '250',
+      '221',
+    ]);
+    expect(replies[2]).toMatch(/^502 5\.5\.1 /);
+    const { raw } = await deliveryBySubject(base, 'starttls over stdin');
+    expect(raw).toContain('\r\n\r\nSTARTTLS\r\n');
+  });
+
   it('does nothing for -bp, -bi and -q', async () => {
     const queue = await sendmailInProcess(['-bp'], '');
     const aliases = await sendmailInProcess(['-bi'], '');
