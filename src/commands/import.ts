@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { ConfigError, parseCli } from '../config.js';
-import { ImportError } from '../import/index.js';
+import { FALLBACK_RECIPIENT, ImportError } from '../import/index.js';
 import { createLogger } from '../log.js';
 import {
   DestinationError,
@@ -24,7 +24,11 @@ pipeline and message size limit as SMTP deliveries. The destination is:
 
 A folder with cur/ or new/ is a Maildir (tmp/ is skipped; subfolders such as Maildir++
 .Sent are imported too); other folders are searched recursively. A file that starts
-with "From " is an mbox; any other file is one message.
+with "From " is an mbox; any other file is one message. Symbolic links are followed,
+and a folder or file reached twice is read once.
+
+The envelope comes from the header: MAIL FROM from Return-Path, else From, else <>;
+RCPT TO from To, Cc and Bcc, else ${FALLBACK_RECIPIENT}.
 
 Options (environment variable in brackets):
   --url URL                 HTTP address of a running Mailscope (MAILSCOPE_URL),
@@ -177,7 +181,7 @@ async function importAll(
     io.stderr,
     files.reduce((sum, file) => sum + file.size, 0),
   );
-  io.stderr.write(`Importing ${files.length} files into ${destination.description}\n`);
+  io.stderr.write(`Importing ${count(files.length, 'file')} into ${destination.description}\n`);
 
   let imported = 0;
   for (const [index, file] of files.entries()) {
@@ -196,7 +200,7 @@ async function importAll(
   }
   progress.finish();
 
-  io.stdout.write(`Imported ${imported} messages, skipped ${skipped.length}.\n`);
+  io.stdout.write(`Imported ${count(imported, 'message')}, skipped ${skipped.length}.\n`);
   for (const skip of skipped.slice(0, MAX_LISTED_SKIPS)) {
     io.stdout.write(`  skipped ${skip.source}: ${skip.reason}\n`);
   }
@@ -216,6 +220,11 @@ async function storeItem(destination: ImportDestination, item: MailItem): Promis
     if (error instanceof ImportError) return error.message;
     throw error;
   }
+}
+
+/** Formats a count with its noun, such as "1 file" or "2 files". */
+function count(value: number, noun: string): string {
+  return `${value} ${noun}${value === 1 ? '' : 's'}`;
 }
 
 function usageError(io: ImportIo, message: string): number {

@@ -1,5 +1,5 @@
 import { createReadStream, type Stats } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** An input file found under the paths given to `mailscope import`. */
@@ -29,14 +29,17 @@ const MAILDIR_PARTS = ['cur', 'new', 'tmp'];
  * subfolder is a Maildir, whose messages are the files in `cur` and `new` (not `tmp`,
  * which contains deliveries in progress). Its other subfolders, such as Maildir++ `.Sent`,
  * are searched like any folder. Other folders are searched recursively. Names starting
- * with a dot are skipped except in Maildir++ folder names. A path that does not exist is
- * returned in `missing` with the reason.
+ * with a dot are skipped except in Maildir++ folder names. Symbolic links are followed,
+ * but each folder is searched once and each file listed once, by its real path and by
+ * device and inode number, so link loops and links to files already found add nothing.
+ * A path that does not exist is returned in `missing` with the reason.
  */
 export async function findMailFiles(
   paths: string[],
 ): Promise<{ files: MailFile[]; missing: Array<{ path: string; reason: string }> }> {
   const files: MailFile[] = [];
   const missing: Array<{ path: string; reason: string }> = [];
+  const seen: Seen = { folders: new Set(), files: new Set() };
   for (const input of paths) {
     let info: Stats;
     try {
@@ -45,22 +48,45 @@ export async function findMailFiles(
       missing.push({ path: input, reason: (error as Error).message });
       continue;
     }
-    if (info.isDirectory()) await walkFolder(input, input, files, 0);
-    else files.push({ path: input, input, kind: await sniffKind(input), size: info.size });
+    if (info.isDirectory()) await walkFolder(input, input, files, seen, 0);
+    else if (firstVisit(seen.files, info)) {
+      files.push({ path: input, input, kind: await sniffKind(input), size: info.size });
+    }
   }
   return { files, missing };
 }
 
-/** Folder depth past which the search stops, which also ends symbolic link loops. */
+/** Folders and files already found: real folder paths, and files as `device:inode`. */
+interface Seen {
+  folders: Set<string>;
+  files: Set<string>;
+}
+
+/** Records a file and returns true when no earlier path reached the same file. */
+function firstVisit(files: Set<string>, info: Stats): boolean {
+  const key = `${info.dev}:${info.ino}`;
+  if (files.has(key)) return false;
+  files.add(key);
+  return true;
+}
+
+/**
+ * Folder depth past which the search stops. Link loops end earlier, at the first folder
+ * seen again, so this only bounds very deep trees.
+ */
 const MAX_DEPTH = 32;
 
 async function walkFolder(
   input: string,
   folder: string,
   into: MailFile[],
+  seen: Seen,
   depth: number,
 ): Promise<void> {
   if (depth > MAX_DEPTH) return;
+  const real = await realpath(folder);
+  if (seen.folders.has(real)) return;
+  seen.folders.add(real);
   const entries = await readdir(folder, { withFileTypes: true });
   entries.sort((a, b) => compareNames(a.name, b.name));
   const isMaildir = entries.some(
@@ -72,18 +98,19 @@ async function walkFolder(
     const isFolder = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(full)));
     if (isMaildir) {
       if (entry.name === 'cur' || entry.name === 'new') {
-        await addMaildirMessages(input, full, into);
+        await addMaildirMessages(input, full, into, seen);
       } else if (isFolder && !MAILDIR_PARTS.includes(entry.name)) {
         // Maildir++ keeps subfolders as ".Name" beside cur, new and tmp.
-        await walkFolder(input, full, into, depth + 1);
+        await walkFolder(input, full, into, seen, depth + 1);
       }
       continue;
     }
     if (entry.name.startsWith('.')) continue;
     if (isFolder) {
-      await walkFolder(input, full, into, depth + 1);
-    } else if (entry.isFile()) {
+      await walkFolder(input, full, into, seen, depth + 1);
+    } else if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(full)))) {
       const info = await stat(full);
+      if (!firstVisit(seen.files, info)) continue;
       into.push({ path: full, input, kind: await sniffKind(full), size: info.size });
     }
   }
@@ -95,20 +122,37 @@ function compareNames(a: string, b: string): number {
   return a > b ? 1 : 0;
 }
 
-async function addMaildirMessages(input: string, folder: string, into: MailFile[]): Promise<void> {
+async function addMaildirMessages(
+  input: string,
+  folder: string,
+  into: MailFile[],
+  seen: Seen,
+): Promise<void> {
+  const real = await realpath(folder);
+  if (seen.folders.has(real)) return;
+  seen.folders.add(real);
   const names = (await readdir(folder, { withFileTypes: true }))
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
     .map((entry) => entry.name)
     .sort();
   for (const name of names) {
     const full = path.join(folder, name);
-    into.push({ path: full, input, kind: 'message', size: (await stat(full)).size });
+    const info = await stat(full);
+    if (firstVisit(seen.files, info))
+      into.push({ path: full, input, kind: 'message', size: info.size });
   }
 }
 
 async function isDirectory(file: string): Promise<boolean> {
   return stat(file).then(
     (info) => info.isDirectory(),
+    () => false,
+  );
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (info) => info.isFile(),
     () => false,
   );
 }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,6 +148,25 @@ describe('mailscope import through the server', () => {
     expect(result.stdout).toContain('Imported 0 messages, skipped 2.');
     expect(result.stdout).toContain('notes.txt is not an email message');
     expect(result.stdout).toMatch(/skipped .*missing\.eml: ENOENT/);
+  });
+
+  it('imports each file once through symbolic links', async () => {
+    const folder = path.join(temp, 'linked');
+    await mkdir(path.join(folder, 'loopdir'), { recursive: true });
+    await writeFile(
+      path.join(folder, 'one.eml'),
+      'From: a@example.test\nTo: b@example.test\nSubject: linked once\n\nbody\n',
+    );
+    // A link to the parent folder makes a loop, and a second name for one.eml.
+    await symlink('..', path.join(folder, 'loopdir', 'up'));
+    await symlink('../one.eml', path.join(folder, 'loopdir', 'again.eml'));
+
+    const result = await importInProcess(['--url', server.base, folder]);
+
+    expect(result.stdout).toBe('Imported 1 message, skipped 0.\n');
+    expect(result.stderr).toContain('Importing 1 file into');
+    expect(result.code).toBe(0);
+    expect(await deliveriesWithSubject(server.base, 'linked once')).toHaveLength(1);
   });
 
   it.skipIf(!existsSync(corpusMessages))(`imports the corpus in ${corpusMessages}`, async () => {
