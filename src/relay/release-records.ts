@@ -1,6 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 
-/** The source of a release: the API or UI, the automatic relay, or Mailpit's route. */
+/**
+ * The source of a release: the API or UI, the automatic relay, or the release route of
+ * Mailpit's or MailHog's API (both record `mailpit`).
+ */
 export type ReleaseTrigger = 'manual' | 'automatic' | 'mailpit';
 
 /**

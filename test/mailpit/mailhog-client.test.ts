@@ -1,3 +1,5 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+
 import mailhog from 'mailhog';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -8,9 +10,13 @@ let target: Mailscope;
 let client: ReturnType<typeof mailhog>;
 
 beforeAll(async () => {
-  mailscope = await startMailscope();
-  // A second Mailscope receives released messages over SMTP on loopback.
+  // A second Mailscope is the configured relay server: it receives released messages over
+  // SMTP on loopback.
   target = await startMailscope();
+  mailscope = await startMailscope([
+    ...['--relay-server', `127.0.0.1:${target.core.smtpAddress.port}`],
+    ...['--relay-allowed-recipients', '*@example.test'],
+  ]);
   client = mailhog({ host: '127.0.0.1', port: Number(new URL(mailscope.base).port) });
 });
 
@@ -22,7 +28,48 @@ afterAll(async () => {
 beforeEach(async () => {
   const response = await client.deleteAll();
   expect(response.statusCode).toBe(200);
+  await fetch(`${target.base}/api/v1/messages`, { method: 'DELETE' });
 });
+
+/** Fetches the release records of a message from Mailscope's own API. */
+async function releasesOf(id: string): Promise<Array<{ outcome: string; trigger: string }>> {
+  const response = await fetch(`${mailscope.base}/api/mailscope/messages/${id}/releases`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { releases: Array<{ outcome: string; trigger: string }> })
+    .releases;
+}
+
+/** POSTs a MailHog release request and returns the status and the parsed JSON error. */
+async function postRelease(
+  instance: Mailscope,
+  id: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; error: string }> {
+  const response = await fetch(`${instance.base}/api/v1/messages/${id}/release`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    error: text === '' ? '' : ((JSON.parse(text) as { error: string }).error ?? ''),
+  };
+}
+
+/** Starts a TCP listener on loopback that counts connections and closes each at once. */
+async function startProbeTarget(): Promise<{ server: Server; port: number; count(): number }> {
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    count: () => connections,
+  };
+}
 
 describe('mailhog client', () => {
   it('lists messages with decoded fields', async () => {
@@ -98,7 +145,7 @@ describe('mailhog client', () => {
     expect((await client.messages())?.total).toBe(0);
   });
 
-  it('releases a message over SMTP', async () => {
+  it('releases through the configured relay', async () => {
     const id = await mailscope.send({
       from: 'a@example.test',
       to: 'b@example.test',
@@ -116,5 +163,93 @@ describe('mailhog client', () => {
     expect(released.subject).toBe('to release');
     const detail = target.core.store.queries.getMessage(released.id);
     expect(detail?.envelopeRecipients).toEqual(['receiver@example.test']);
+    const releases = await releasesOf(id);
+    expect(releases).toHaveLength(1);
+    expect(releases[0]?.outcome).toBe('sent');
+    expect(releases[0]?.trigger).toBe('mailpit');
+  });
+
+  it('releases without Host and Port', async () => {
+    const id = await mailscope.send({ from: 'a@example.test', to: 'b@example.test', text: 'x' });
+    const result = await postRelease(mailscope, id, { Email: 'receiver@example.test' });
+    expect(result.status).toBe(200);
+    expect(result.error).toBe('');
+    await waitFor(() => target.core.store.queries.listMessages()[0]);
+    expect((await releasesOf(id))[0]?.outcome).toBe('sent');
+  });
+
+  it('rejects another server without connecting', async () => {
+    const probe = await startProbeTarget();
+    try {
+      const id = await mailscope.send({ from: 'a@example.test', to: 'b@example.test', text: 'x' });
+      const cases = [
+        { Host: '127.0.0.1', Port: String(probe.port) },
+        { Host: 'localhost', Port: String(target.core.smtpAddress.port) },
+        { Host: '127.0.0.1', Port: 'smtp' },
+      ];
+      for (const server of cases) {
+        const result = await postRelease(mailscope, id, { ...server, Email: 'r@example.test' });
+        expect(result.status).toBe(400);
+        expect(result.error).toContain(`127.0.0.1:${target.core.smtpAddress.port}`);
+        expect(result.error).not.toMatch(/ECONNREFUSED|ECONNRESET|closed/i);
+      }
+      expect(probe.count()).toBe(0);
+      expect(await releasesOf(id)).toEqual([]);
+      expect(target.core.store.queries.listMessages()).toEqual([]);
+    } finally {
+      probe.server.close();
+    }
+  });
+
+  it('applies the relay allowlist', async () => {
+    const id = await mailscope.send({ from: 'a@example.test', to: 'b@example.test', text: 'x' });
+    const response = await client.releaseMessage(id, {
+      host: '127.0.0.1',
+      port: String(target.core.smtpAddress.port),
+      email: 'someone@elsewhere.test',
+    });
+    // The client resolves with the parsed body when there is one: here the JSON error.
+    expect((response as unknown as { error: string }).error).toMatch(/relay allowlist/);
+    const releases = await releasesOf(id);
+    expect(releases).toHaveLength(1);
+    expect(releases[0]?.outcome).toBe('not-allowed');
+    expect(target.core.store.queries.listMessages()).toEqual([]);
+  });
+
+  it('rejects release while release is off', async () => {
+    // The relay target itself has no relay server configured.
+    const id = await target.send({ from: 'a@example.test', to: 'b@example.test', text: 'x' });
+    const result = await postRelease(target, id, {
+      Host: '127.0.0.1',
+      Port: String(mailscope.core.smtpAddress.port),
+      Email: 'r@example.test',
+    });
+    expect(result.status).toBe(400);
+    expect(result.error).toMatch(/Release is off/);
+    expect(mailscope.core.store.queries.listMessages()).toEqual([]);
+  });
+
+  it('returns 404 for an unknown message', async () => {
+    const result = await postRelease(mailscope, 'NoSuchMessage', { Email: 'r@example.test' });
+    expect(result.status).toBe(404);
+  });
+
+  it('ignores start and limit out of range', async () => {
+    await mailscope.send({ from: 'a@example.test', to: 'b@example.test', text: 'needle' });
+    const huge = '99999999999999999999';
+    for (const path of ['/api/v2/messages', '/api/v2/search?kind=containing&query=needle']) {
+      const separator = path.includes('?') ? '&' : '?';
+      for (const query of [`start=${huge}`, `limit=${huge}`, `start=${huge}&limit=${huge}`]) {
+        const response = await fetch(`${mailscope.base}${path}${separator}${query}`);
+        expect(response.status, `${path} ${query}`).toBe(200);
+        const page = (await response.json()) as { start: number; count: number };
+        expect(page.start, `${path} ${query}`).toBe(0);
+        expect(page.count, `${path} ${query}`).toBe(1);
+      }
+      // Within Go's 64-bit range, a start beyond the last message returns an empty page.
+      const response = await fetch(`${mailscope.base}${path}${separator}start=9007199254740993`);
+      expect(response.status, path).toBe(200);
+      expect(((await response.json()) as { count: number }).count, path).toBe(0);
+    }
   });
 });

@@ -164,6 +164,71 @@ describe('Mailpit protocol details', () => {
     expect(search.messages_count).toBe(2);
   });
 
+  it('ignores start and limit out of range', async () => {
+    await sendPlain('paging');
+    const huge = '99999999999999999999';
+    const before = `before=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    const urls = [
+      '/api/v1/messages',
+      '/api/v1/search?query=paging',
+      `/api/v1/messages?${before}`,
+      `/api/v1/search?query=paging&${before}`,
+    ];
+    for (const url of urls) {
+      const separator = url.includes('?') ? '&' : '?';
+      for (const query of [`start=${huge}`, `limit=${huge}`, `start=-${huge}&limit=1.5`]) {
+        const response = await fetch(`${base}${url}${separator}${query}`);
+        expect(response.status, `${url} ${query}`).toBe(200);
+        const page = (await response.json()) as { start: number; messages: unknown[] };
+        expect(page.start, `${url} ${query}`).toBe(0);
+        expect(page.messages.length, `${url} ${query}`).toBe(1);
+      }
+      // Within Go's 64-bit range, a start beyond the last message returns an empty page.
+      const response = await fetch(`${base}${url}${separator}start=9007199254740993`);
+      expect(response.status, url).toBe(200);
+      expect(((await response.json()) as { messages: unknown[] }).messages, url).toEqual([]);
+    }
+  });
+
+  it('generates the MessageID of a message without one', async () => {
+    const id = await mailscope.send({
+      envelope: { from: 'a@example.test', to: ['b@example.test'] },
+      raw: 'From: a@example.test\r\nTo: b@example.test\r\nSubject: no id\r\n\r\nbody\r\n',
+    });
+    const list = (await (await fetch(`${base}/api/v1/messages`)).json()) as {
+      messages: Array<{ ID: string; MessageID: string }>;
+    };
+    expect(list.messages[0]?.ID).toBe(id);
+    expect(list.messages[0]?.MessageID).toBe(`${id}@mailpit`);
+    const message = (await (await fetch(`${base}/api/v1/message/${id}`)).json()) as {
+      MessageID: string;
+    };
+    expect(message.MessageID).toBe(`${id}@mailpit`);
+    // The stored source stays as received.
+    const raw = await (await fetch(`${base}/api/v1/message/${id}/raw`)).text();
+    expect(raw).not.toMatch(/^Message-ID:/im);
+  });
+
+  it('serves swagger.json', async () => {
+    const response = await fetch(`${base}/api/v1/swagger.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const document = (await response.json()) as {
+      swagger: string;
+      paths: Record<string, Record<string, { responses: object }>>;
+    };
+    expect(document.swagger).toBe('2.0');
+    expect(Object.keys(document.paths['/api/v1/messages'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    expect(document.paths['/api/v1/message/{ID}/release']?.['post']).toBeDefined();
+    expect(document.paths['/view/{ID}.html']?.['get']).toBeDefined();
+    // Mailscope offers no SpamAssassin check, so the description leaves it out.
+    expect(document.paths['/api/v1/message/{ID}/sa-check']).toBeUndefined();
+  });
+
   it('pages with the before parameter', async () => {
     const oldest = await sendPlain('before one');
     await new Promise((resolve) => setTimeout(resolve, 10));

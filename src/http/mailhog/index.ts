@@ -1,26 +1,26 @@
 import { Hono, type Context } from 'hono';
-import nodemailer from 'nodemailer';
-
 import { splitAddress } from '../../address/index.js';
 import type { EventBus } from '../../delivery/events.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../../store/index.js';
-import { field } from '../mailpit/request.js';
+import type { MessageRelay } from '../../relay/relay.js';
+import { parseGoInt } from '../mailpit/request.js';
 import { leafParts, toContent, type MailhogContent } from './mime.js';
+import { releaseToRelay } from './release.js';
 import { MailhogSearch, type SearchKind } from './search.js';
 
 export interface MailhogDeps {
   store: Store;
   events: EventBus;
   logger: Logger;
+  /** The relay that releases go through; without it, release is off. */
+  relay?: MessageRelay;
   now?: () => number;
 }
 
 /** MailHog's default and largest page sizes. */
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 250;
-/** Time allowed for a release to the SMTP server the request names, in milliseconds. */
-const RELEASE_TIMEOUT_MS = 30_000;
 
 /** An envelope address as MailHog's Path encodes it. */
 interface MailhogPath {
@@ -79,42 +79,27 @@ export function mailhogRoutes(deps: MailhogDeps): Hono {
 
   routes.post('/api/v1/messages/:id/release', async (c) => {
     const id = c.req.param('id');
-    const raw = store.queries.getRaw(id);
-    const message = raw === null ? null : toMailhogMessage(store, heloOf, id, raw);
-    if (raw === null || message === null) return c.body(null, 404);
-    let request: unknown;
-    try {
-      request = JSON.parse(await c.req.text()) as unknown;
-    } catch {
-      return c.json(
-        { error: 'Invalid request body: expected JSON with Email, Host and Port' },
-        400,
-      );
-    }
-    const email = field(request, 'Email');
-    const host = field(request, 'Host');
-    const port = Number(field(request, 'Port'));
-    if (typeof email !== 'string' || typeof host !== 'string' || !Number.isInteger(port)) {
-      return c.json({ error: 'Invalid request body: Email, Host and Port are required' }, 400);
-    }
-    try {
-      await release(raw, message.Raw.From, email, { host, port, request });
-    } catch (error) {
-      deps.logger.warn({ err: error, id, host, port }, 'mailhog release failed');
-      return c.json({ error: `Release failed: ${(error as Error).message}` }, 500);
-    }
-    return c.body(null, 200);
+    const result = await releaseToRelay(deps.relay, id, await c.req.text());
+    if (!('error' in result)) return c.body(null, result.status);
+    // The relay logs the releases it records; this logs the requests rejected before them.
+    if (result.status === 400) deps.logger.warn({ id, error: result.error }, 'release rejected');
+    return c.json({ error: result.error }, result.status);
   });
 
   return routes;
 }
 
+/**
+ * Reads `start` and `limit` as MailHog does, with Go's `strconv.Atoi`: a value that is not
+ * an integer in Go's 64-bit range is ignored. A larger `start` is clamped to
+ * Number.MAX_SAFE_INTEGER.
+ */
 function pageOf(c: Context): { start: number; limit: number } {
-  const start = Number.parseInt(c.req.query('start') ?? '', 10);
-  const limit = Number.parseInt(c.req.query('limit') ?? '', 10);
+  const start = parseGoInt(c.req.query('start'));
+  const limit = parseGoInt(c.req.query('limit'));
   return {
-    start: Number.isFinite(start) && start > 0 ? start : 0,
-    limit: Number.isFinite(limit) && limit > 0 ? Math.min(limit, MAX_LIMIT) : DEFAULT_LIMIT,
+    start: start !== null && start > 0 ? start : 0,
+    limit: limit !== null && limit > 0 ? Math.min(limit, MAX_LIMIT) : DEFAULT_LIMIT,
   };
 }
 
@@ -169,41 +154,4 @@ function toMailhogMessage(
 function toPath(address: string): MailhogPath {
   const { localPart, domain } = splitAddress(address);
   return { Relays: null, Mailbox: localPart, Domain: domain, Params: '' };
-}
-
-/**
- * Sends the stored message as it is to `to` through the SMTP server the request names,
- * with the original envelope sender, and logs in when the request gives a user name.
- */
-async function release(
-  raw: Buffer,
-  mailFrom: string,
-  to: string,
-  server: { host: string; port: number; request: unknown },
-): Promise<void> {
-  const username = field(server.request, 'Username');
-  const password = field(server.request, 'Password');
-  const mechanism = field(server.request, 'Mechanism');
-  const transport = nodemailer.createTransport({
-    host: server.host,
-    port: server.port,
-    secure: false,
-    ignoreTLS: false,
-    connectionTimeout: RELEASE_TIMEOUT_MS,
-    socketTimeout: RELEASE_TIMEOUT_MS,
-    auth:
-      typeof username === 'string' && username !== ''
-        ? {
-            user: username,
-            pass: typeof password === 'string' ? password : '',
-            method: mechanism === 'CRAMMD5' ? 'CRAM-MD5' : 'PLAIN',
-          }
-        : undefined,
-    tls: { rejectUnauthorized: false },
-  });
-  try {
-    await transport.sendMail({ envelope: { from: mailFrom, to: [to] }, raw });
-  } finally {
-    transport.close();
-  }
 }

@@ -16,6 +16,7 @@ import { messagesRoutes } from './messages-routes.js';
 import { mailpitReleaseRoutes } from './release.js';
 import { PAGE_NOT_FOUND } from './request.js';
 import { sendRoutes } from './send.js';
+import { mailpitSwagger } from './swagger.js';
 import { tagRoutes } from './tag-routes.js';
 import { viewRoutes } from './view-routes.js';
 
@@ -74,6 +75,7 @@ export function mailpitRoutes(deps: MailpitDeps): Hono {
   v1.route('/', sendRoutes(deps));
   v1.route('/', tagRoutes(deps));
   v1.route('/', infoRoutes(deps));
+  v1.get('/swagger.json', (c) => c.json(mailpitSwagger(deps.version)));
   // Routers of optional features, one line each, go here:
   // MAILPIT-OPTIONAL-ROUTES-START
   if (deps.rules) v1.route('/', chaosRoutes(deps.rules));

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 
 import type { MailpitDeps } from './index.js';
-import { field, ok, readJsonBody, stringList, timeZoneOf } from './request.js';
+import { field, ok, parseGoInt, readJsonBody, stringList, timeZoneOf } from './request.js';
 import { idsReceivedBefore, readStateOf, receivedBefore } from './rows.js';
 import { buildMessageSummary } from './summary.js';
 import type { MailpitMessageSummary, MailpitMessagesSummary } from './types.js';
@@ -98,14 +98,16 @@ export function messagesRoutes(deps: MailpitDeps): Hono {
 
 /**
  * Reads `start` and `limit` as Mailpit does: a `start` that is not a positive integer
- * counts as 0, and a `limit` that is not an integer of 0 or more counts as 50.
+ * counts as 0, and a `limit` that is not an integer of 0 or more counts as 50. Integers
+ * outside Go's 64-bit range are invalid, and values above Number.MAX_SAFE_INTEGER are
+ * clamped to it.
  */
 function pageOf(c: Context): { start: number; limit: number } {
-  const start = Number.parseInt(c.req.query('start') ?? '', 10);
-  const limit = Number.parseInt(c.req.query('limit') ?? '', 10);
+  const start = parseGoInt(c.req.query('start'));
+  const limit = parseGoInt(c.req.query('limit'));
   return {
-    start: Number.isFinite(start) && start > 0 ? start : 0,
-    limit: Number.isFinite(limit) && limit >= 0 ? limit : DEFAULT_LIMIT,
+    start: start !== null && start > 0 ? start : 0,
+    limit: limit !== null && limit >= 0 ? limit : DEFAULT_LIMIT,
   };
 }
 

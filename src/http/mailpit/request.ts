@@ -81,3 +81,22 @@ export function timeZoneOf(c: Context): string | undefined {
 export function ok(c: Context): Response {
   return c.text('ok');
 }
+
+/** Largest value of Go's `int` on 64-bit platforms, the range of `strconv.Atoi`. */
+const GO_INT_MAX = 2n ** 63n - 1n;
+
+/**
+ * Parses a query parameter the way Go's `strconv.Atoi` does, which Mailpit and MailHog use
+ * for `start` and `limit`: an optionally signed base-10 integer, or null when the text is
+ * not one or lies outside the 64-bit range. A value beyond Number.MAX_SAFE_INTEGER is
+ * clamped to it, so that SQLite receives an integer and not a floating-point number.
+ */
+export function parseGoInt(text: string | undefined): number | null {
+  if (text === undefined || !/^[+-]?\d+$/.test(text)) return null;
+  const value = BigInt(text);
+  if (value > GO_INT_MAX || value < -GO_INT_MAX - 1n) return null;
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  if (value > max) return Number.MAX_SAFE_INTEGER;
+  if (value < -max) return -Number.MAX_SAFE_INTEGER;
+  return Number(value);
+}

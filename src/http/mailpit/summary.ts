@@ -53,8 +53,15 @@ export function fromAddressOf(message: MessageDetail): MailpitAddress {
   return first === undefined ? { Name: '', Address: '' } : toMailpitAddress(first);
 }
 
+/**
+ * Returns the Message-ID header without angle brackets. For a message without one, Mailpit
+ * adds `<ID@mailpit>` to the source it stores and returns `ID@mailpit`. Mailscope returns
+ * the same value but keeps the stored source as received.
+ * NOTE: the search prefix `message-id:` does not match this generated value.
+ */
 export function messageIdOf(message: MessageDetail): string {
-  return (message.messageId ?? '').trim().replace(/^<(.*)>$/, '$1');
+  const messageId = (message.messageId ?? '').trim().replace(/^<(.*)>$/, '$1');
+  return messageId === '' ? `${message.id}@mailpit` : messageId;
 }
 
 /**
