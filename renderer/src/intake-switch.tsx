@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 
 import type { IntakeState } from '../../src/http/api-types.js';
 import { setIntake } from './rules-api.js';
@@ -14,6 +14,7 @@ export function IntakeSwitch({
   onError(message: string): void;
 }) {
   const [code, setCode] = useState<421 | 451>(451);
+  const codeSelectId = useId();
   if (intake === null) return null;
 
   const toggle = () => {
@@ -25,14 +26,18 @@ export function IntakeSwitch({
   return (
     <span className="intake-switch">
       {!intake.paused && (
-        <select
-          aria-label="Reply while paused"
-          value={code}
-          onChange={(event) => setCode(Number(event.target.value) as 421 | 451)}
-        >
-          <option value={451}>451</option>
-          <option value={421}>421</option>
-        </select>
+        <>
+          <label htmlFor={codeSelectId}>Reply while paused</label>
+          <select
+            id={codeSelectId}
+            title="SMTP reply code to MAIL FROM while intake is paused"
+            value={code}
+            onChange={(event) => setCode(Number(event.target.value) as 421 | 451)}
+          >
+            <option value={451}>451</option>
+            <option value={421}>421</option>
+          </select>
+        </>
       )}
       <button type="button" aria-pressed={intake.paused} onClick={toggle}>
         {intake.paused ? 'Resume intake' : 'Pause intake'}
@@ -48,8 +53,8 @@ export function IntakeBanner({ intake }: { intake: IntakeState | null }) {
     intake.since === null ? '' : ` since ${new Date(intake.since).toLocaleTimeString()}`;
   return (
     <div className="intake-banner" role="alert">
-      Intake paused{since}: every new transaction gets {intake.code}. Resume intake to accept mail
-      again.
+      Intake paused{since}: every new SMTP transaction gets {intake.code}, and the send and import
+      APIs return 503. Resume intake to accept mail again.
     </div>
   );
 }

@@ -5,7 +5,8 @@
  *
  *   GET    /deliveries?outcome=committed,aborted&q=QUERY&tz=ZONE&cursor=CURSOR&limit=N
  *                                                DeliveryPage; QUERY in the search language
- *   GET    /wait?q=QUERY&timeout=MS&tz=ZONE      WaitResult, or 204 after the timeout
+ *   GET    /wait?q=QUERY&timeout=MS&tz=ZONE&since=MS
+ *                                                WaitResult, or 204 after the timeout
  *   GET    /tags                                 TagList
  *   PUT    /tags/:name                           { name }  -> TagList; 404, 409 if taken
  *   DELETE /tags/:name                           204, or 404

@@ -99,7 +99,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   api.route('/', waitRoute(options.store, options.events));
   const relay = options.relay ?? new MessageRelay({ store: options.store, logger });
   api.route('/', releaseRoutes(relay, options.store));
-  if (options.import) api.route('/', importRoutes(options.import));
+  if (options.import) api.route('/', importRoutes({ ...options.import, rules: options.rules }));
   if (options.rules) api.route('/', ruleRoutes(options.rules));
   api.get(
     '/events',
@@ -114,7 +114,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
 
   // Mailpit's and MailHog's APIs, so that their clients work unchanged.
   const compatible = { store: options.store, events: options.events, logger };
-  app.route('/', mailhogRoutes(compatible));
+  app.route('/', mailhogRoutes({ ...compatible, relay }));
   app.route(
     '/',
     mailpitRoutes({

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 
 import { ImportError, type ImportResult } from '../import/index.js';
+import type { RuleService } from '../rules/index.js';
 import { apiError } from './responses.js';
 
 /** Path of the import route under the API prefix; the 1 MiB request body limit skips it. */
@@ -11,7 +12,14 @@ export interface ImportRouteOptions {
   importMessage: (bytes: Buffer, options: { source: string }) => Promise<ImportResult>;
   /** Largest message accepted, in bytes: the same limit as over SMTP. */
   maxMessageSize: number;
+  /** The pause switch: while intake is paused, POST /import stores nothing and returns 503. */
+  rules?: Pick<RuleService, 'intakeState'>;
 }
+
+/** Message of the 503 response of the HTTP routes that store mail while intake is paused. */
+export const INTAKE_PAUSED_MESSAGE =
+  'Intake is paused, so no message was stored. Resume it in the inspector or with ' +
+  'PUT /api/mailscope/intake {"paused": false}.';
 
 /** The limits a client needs before it sends messages to POST /import. */
 export interface ImportLimits {
@@ -21,8 +29,9 @@ export interface ImportLimits {
 /**
  * Routes that store message files as local deliveries. `POST /import` takes one message as
  * the raw request body (`message/rfc822`), with its origin in the `source` query parameter,
- * and responds with 201 and the ImportResult, 413 above the message size limit, or 422 when the
- * body is no email message. `GET /import` returns the ImportLimits.
+ * and responds with 201 and the ImportResult. It responds with 413 above the message size
+ * limit, 422 when the body is no email message, and 503 while intake is paused.
+ * `GET /import` returns the ImportLimits.
  */
 export function importRoutes(options: ImportRouteOptions): Hono {
   const routes = new Hono();
@@ -31,6 +40,8 @@ export function importRoutes(options: ImportRouteOptions): Hono {
   routes.get(IMPORT_ROUTE, (c) => c.json({ maxMessageSize: limit } satisfies ImportLimits));
 
   routes.post(IMPORT_ROUTE, async (c) => {
+    if (options.rules?.intakeState().paused) return apiError(c, 503, INTAKE_PAUSED_MESSAGE);
+
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (declared > limit) return apiError(c, 413, tooLarge(declared, limit));
 

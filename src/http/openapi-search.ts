@@ -69,7 +69,8 @@ export const SEARCH_PATHS: Record<string, Schema> = {
       operationId: 'waitForMessage',
       description:
         'Returns the newest matching message at once when one exists, or as soon as one is ' +
-        'committed (or becomes a match through a tag or read change), without polling.',
+        'committed (or becomes a match through a tag or read change), without polling. ' +
+        'Unknown query parameters are rejected with 400, so that a misspelt filter is not ignored.',
       parameters: [
         {
           name: 'q',
@@ -83,6 +84,20 @@ export const SEARCH_PATHS: Record<string, Schema> = {
           description: 'Milliseconds to wait.',
           schema: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS, default: DEFAULT_WAIT_MS },
         },
+        {
+          name: 'query',
+          in: 'query',
+          description: "Mailpit's name for `q`. When both are given they must be equal.",
+          schema: { type: 'string' },
+        },
+        {
+          name: 'since',
+          in: 'query',
+          description:
+            'Only messages received at or after this time, in milliseconds since the epoch, so ' +
+            'that a test run reusing one server skips the mail of earlier tests.',
+          schema: { type: 'integer', minimum: 0 },
+        },
         timeZone,
       ],
       responses: {
@@ -91,7 +106,9 @@ export const SEARCH_PATHS: Record<string, Schema> = {
           ref('WaitResult'),
         ),
         '204': { description: 'No matching message arrived within the timeout.' },
-        '400': apiError('An invalid timeout.'),
+        '400': apiError(
+          'An invalid timeout or since, different q and query, or an unknown parameter.',
+        ),
       },
     },
   },

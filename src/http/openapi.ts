@@ -320,6 +320,7 @@ const paths: Record<string, Schema> = {
         }),
         '413': error('The message is larger than the message size limit.'),
         '422': error('The body is empty or no email message.'),
+        '503': error('Intake is paused, so the message was not stored.'),
       },
     }),
   },

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 
 import type { EventBus } from '../delivery/events.js';
 import type { Store } from '../store/index.js';
-import { TagNameError } from '../store/tags.js';
+import { TagLimitError, TagNameError } from '../store/tags.js';
 import type { MessageTags, TagList } from './api-types.js';
 import { apiError } from './responses.js';
 
@@ -35,6 +35,7 @@ export function tagRoutes(options: TagRouteOptions): Hono {
     try {
       renamed = queries.renameTag(name, body.name);
     } catch (error) {
+      if (error instanceof TagLimitError) return apiError(c, 400, error.message);
       if (!(error instanceof TagNameError)) throw error;
       return error.reason === 'exists'
         ? apiError(c, 409, `Tag "${error.tagName}" already exists; delete it or pick another name.`)
@@ -72,8 +73,13 @@ export function tagRoutes(options: TagRouteOptions): Hono {
     if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) {
       return apiError(c, 400, 'Invalid body: expected {"tags": ["name", ...]}.');
     }
-    if (mode === 'set') queries.setTags([id], tags);
-    else queries.addTags([id], tags);
+    try {
+      if (mode === 'set') queries.setTags([id], tags);
+      else queries.addTags([id], tags);
+    } catch (error) {
+      if (error instanceof TagLimitError) return apiError(c, 400, error.message);
+      throw error;
+    }
     return c.json({ tags: publishTags(id) } satisfies MessageTags);
   };
   routes.put('/messages/:id/tags', changeTags('set'));

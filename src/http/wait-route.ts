@@ -10,10 +10,16 @@ export const DEFAULT_WAIT_MS = 30_000;
 /** Largest `timeout` accepted by /wait, in milliseconds. */
 export const MAX_WAIT_MS = 300_000;
 
+/** Query parameters /wait accepts. `query` is Mailpit's name for `q`. */
+const WAIT_PARAMETERS = ['q', 'query', 'timeout', 'tz', 'since'];
+
 /**
- * GET /wait?q=QUERY&timeout=MS&tz=ZONE returns 200 with the newest visible message that
- * matches the search query as soon as one exists or arrives, and 204 with no body when
+ * GET /wait?q=QUERY&timeout=MS&tz=ZONE&since=MS returns 200 with the newest visible message
+ * that matches the search query as soon as one exists or arrives, and 204 with no body when
  * none did within the timeout. A test can then wait for its mail without a polling loop.
+ * `query` is accepted in place of `q`; `since` (milliseconds since the epoch) leaves out
+ * messages received before it. An unknown parameter is rejected with 400, so that a
+ * misspelt filter does not match every message.
  *
  * The route subscribes to the event bus before it searches, so a message committed
  * between the search and the subscription is not missed. It responds on a committed
@@ -24,7 +30,21 @@ export function waitRoute(store: Store, events: EventBus): Hono {
   const routes = new Hono();
 
   routes.get('/wait', (c) => {
-    const query = c.req.query('q') ?? '';
+    const unknown = Object.keys(c.req.query()).filter((name) => !WAIT_PARAMETERS.includes(name));
+    if (unknown.length > 0) {
+      return apiError(
+        c,
+        400,
+        `Unknown query parameter ${unknown.map((name) => `"${name}"`).join(', ')}: ` +
+          `expected ${WAIT_PARAMETERS.join(', ')}.`,
+      );
+    }
+    const q = c.req.query('q');
+    const alias = c.req.query('query');
+    if (q !== undefined && alias !== undefined && q !== alias) {
+      return apiError(c, 400, `Conflicting "q" and "query" parameters: give only one of them.`);
+    }
+    const query = q ?? alias ?? '';
     const timeZone = c.req.query('tz') || undefined;
     const timeoutText = c.req.query('timeout');
     const timeout = timeoutText === undefined ? DEFAULT_WAIT_MS : Number(timeoutText);
@@ -35,6 +55,19 @@ export function waitRoute(store: Store, events: EventBus): Hono {
         `Invalid timeout "${timeoutText}": expected milliseconds from 0 to ${MAX_WAIT_MS}.`,
       );
     }
+    const sinceText = c.req.query('since');
+    const receivedSince = sinceText === undefined ? undefined : Number(sinceText);
+    if (
+      receivedSince !== undefined &&
+      (!Number.isSafeInteger(receivedSince) || receivedSince < 0)
+    ) {
+      return apiError(
+        c,
+        400,
+        `Invalid since "${sinceText}": expected milliseconds since the epoch, such as Date.now().`,
+      );
+    }
+    const searchOptions = { timeZone, receivedSince };
 
     const queries = store.queries;
     const found = (id: string): Response => {
@@ -53,10 +86,10 @@ export function waitRoute(store: Store, events: EventBus): Hono {
         resolve(id === null ? c.body(null, 204) : found(id));
       };
       const check = (id: string): void => {
-        if (!settled && queries.messageMatches(id, query, { timeZone })) settle(id);
+        if (!settled && queries.messageMatches(id, query, searchOptions)) settle(id);
       };
       const searchAll = (): void => {
-        const newest = queries.searchMessages(query, { limit: 1, timeZone }).ids[0];
+        const newest = queries.searchMessages(query, { ...searchOptions, limit: 1 }).ids[0];
         if (newest !== undefined) settle(newest);
       };
 

@@ -9,6 +9,8 @@ export interface SearchOptions {
   limit?: number;
   /** IANA time zone for dates without a zone in `after:` and `before:`. */
   timeZone?: string;
+  /** Only messages received at or after this time, in milliseconds since the epoch. */
+  receivedSince?: number;
 }
 
 export interface SearchResult {
@@ -44,7 +46,7 @@ export class MessageSearch {
 
   search(query: string, options: SearchOptions = {}): SearchResult {
     const where = compileSearch(query, 'messages', { timeZone: options.timeZone });
-    const condition = `m.staged = 0 AND ${where.sql}`;
+    const condition = `m.staged = 0 AND ${where.sql}${receivedSinceSql(options)}`;
     const limit = Math.max(0, Math.trunc(options.limit ?? DEFAULT_SEARCH_LIMIT));
     const offset = Math.max(0, Math.trunc(options.offset ?? 0));
 
@@ -52,11 +54,19 @@ export class MessageSearch {
       const counts = this.statement(
         `SELECT COUNT(*) AS total, COALESCE(SUM(m.read = 0), 0) AS unread
         ${MESSAGE_SOURCE} WHERE ${condition}`,
-      ).get(where.params) as { total: number; unread: number };
+      ).get({ ...where.params, ...receivedSinceParams(options) }) as {
+        total: number;
+        unread: number;
+      };
       const rows = this.statement(
         `SELECT m.id ${MESSAGE_SOURCE} WHERE ${condition}
         ORDER BY m.received_at DESC, m.rowid DESC LIMIT @pageLimit OFFSET @pageOffset`,
-      ).all({ ...where.params, pageLimit: limit, pageOffset: offset }) as Array<{ id: string }>;
+      ).all({
+        ...where.params,
+        ...receivedSinceParams(options),
+        pageLimit: limit,
+        pageOffset: offset,
+      }) as Array<{ id: string }>;
       return { total: counts.total, unread: counts.unread, ids: rows.map((row) => row.id) };
     })();
   }
@@ -74,12 +84,16 @@ export class MessageSearch {
   }
 
   /** Returns true when the visible message `id` matches the query. */
-  matches(id: string, query: string, options: Pick<SearchOptions, 'timeZone'> = {}): boolean {
+  matches(
+    id: string,
+    query: string,
+    options: Pick<SearchOptions, 'timeZone' | 'receivedSince'> = {},
+  ): boolean {
     const where = compileSearch(query, 'messages', { timeZone: options.timeZone });
     const row = this.statement(
       `SELECT 1 AS found ${MESSAGE_SOURCE} WHERE m.id = @messageId AND m.staged = 0
-      AND ${where.sql}`,
-    ).get({ ...where.params, messageId: id });
+      AND ${where.sql}${receivedSinceSql(options)}`,
+    ).get({ ...where.params, ...receivedSinceParams(options), messageId: id });
     return row !== undefined;
   }
 
@@ -93,4 +107,14 @@ export class MessageSearch {
     }
     return statement;
   }
+}
+
+function receivedSinceSql(options: Pick<SearchOptions, 'receivedSince'>): string {
+  return options.receivedSince === undefined ? '' : ' AND m.received_at >= @receivedSince';
+}
+
+function receivedSinceParams(
+  options: Pick<SearchOptions, 'receivedSince'>,
+): Record<string, number> {
+  return options.receivedSince === undefined ? {} : { receivedSince: options.receivedSince };
 }

@@ -75,7 +75,7 @@ export function openStore(options: StoreOptions): Store {
         'recovered deliveries left open by a previous run',
       );
     }
-    const indexed = new SearchIndex(db).backfill();
+    const indexed = new SearchIndex(db).backfill(logger);
     if (indexed > 0) logger.info({ indexed }, 'indexed stored messages for search');
   } catch (error) {
     db.close();

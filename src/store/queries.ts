@@ -83,7 +83,11 @@ export class StoreQueries {
   }
 
   /** Returns true when the visible message `id` matches the search query. */
-  messageMatches(id: string, query: string, options?: Pick<SearchOptions, 'timeZone'>): boolean {
+  messageMatches(
+    id: string,
+    query: string,
+    options?: Pick<SearchOptions, 'timeZone' | 'receivedSince'>,
+  ): boolean {
     return this.messageSearch.matches(id, query, options);
   }
 

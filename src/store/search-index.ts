@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { Logger } from 'pino';
 
 import { htmlToSearchText } from '../search/html-text.js';
 import { cleanSearchText, foldSubject } from '../search/query-parser.js';
@@ -96,10 +97,10 @@ export class SearchIndex {
   /**
    * Indexes every visible message that has no search row yet, which are the messages
    * stored before the index existed, in batches, and gives them their automatic tags.
-   * Returns the number indexed.
+   * Returns the number indexed. `logger` receives the warnings of the automatic tags.
    */
-  backfill(): number {
-    const tags = new TagStore(this.db);
+  backfill(logger?: Pick<Logger, 'warn'>): number {
+    const tags = new TagStore(this.db, logger);
     let total = 0;
     for (;;) {
       const batch = this.db.transaction(() => {

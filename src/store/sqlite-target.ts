@@ -69,7 +69,7 @@ export class SqliteTarget implements DeliveryTarget {
     const staging = new MessageStaging(db);
     const pruner = new RetentionPruner(db, options.retention);
     const searchIndex = new SearchIndex(db);
-    const tags = new TagStore(db);
+    const tags = new TagStore(db, options.logger);
     const now = options.now ?? Date.now;
 
     this.store = {

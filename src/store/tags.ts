@@ -1,4 +1,14 @@
 import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+
+/**
+ * Maximum length of a tag name in characters, after cleaning. This limit and
+ * MAX_TAGS_PER_MESSAGE are Mailscope's own: they keep the detail pane and every message
+ * list response small.
+ */
+export const MAX_TAG_LENGTH = 100;
+/** Maximum number of tags on one message. */
+export const MAX_TAGS_PER_MESSAGE = 50;
 
 /** Characters other than these become spaces in a tag name, as in Mailpit 1.2x. */
 const INVALID_TAG_CHARACTERS = /[^a-zA-Z0-9\-_. ]/g;
@@ -18,6 +28,11 @@ export function cleanTagName(name: string): string | null {
  * keeping the first spelling), and sorts the rest.
  */
 export function cleanTagNames(names: Iterable<string>): string[] {
+  return uniqueTagNames(names).sort(compareTagNames);
+}
+
+/** Cleans tag names and drops the empty ones and the duplicates, keeping the input order. */
+function uniqueTagNames(names: Iterable<string>): string[] {
   const byKey = new Map<string, string>();
   for (const name of names) {
     const cleaned = cleanTagName(name);
@@ -25,7 +40,7 @@ export function cleanTagNames(names: Iterable<string>): string[] {
       byKey.set(cleaned.toLowerCase(), cleaned);
     }
   }
-  return [...byKey.values()].sort(compareTagNames);
+  return [...byKey.values()];
 }
 
 /** Orders tag names as SQLite's NOCASE collation does: ASCII case folded, then by code unit. */
@@ -50,9 +65,62 @@ export function plusAddressTags(address: string): string[] {
  * here includes the envelope recipients, as Mailpit adds them to a Bcc header.
  */
 export function automaticTags(source: { xTags: string[]; addresses: string[] }): string[] {
+  return limitAutomaticTags(source).tags;
+}
+
+/** The automatic tags of a message, with the counts of names left out by the limits. */
+export interface AutomaticTags {
+  /** Tags to apply, sorted by name. */
+  tags: string[];
+  /** Names longer than MAX_TAG_LENGTH, which are left out. */
+  tooLong: number;
+  /** Names past the first MAX_TAGS_PER_MESSAGE, which are left out. */
+  overLimit: number;
+}
+
+/**
+ * Returns the automatic tags (see `automaticTags`) within the limits: names longer than
+ * MAX_TAG_LENGTH are left out, and so is every name after the first MAX_TAGS_PER_MESSAGE,
+ * in the order of the header fields and then the addresses.
+ */
+export function limitAutomaticTags(source: {
+  xTags: string[];
+  addresses: string[];
+}): AutomaticTags {
   const names = source.xTags.flatMap((value) => value.trim().split(','));
   for (const address of source.addresses) names.push(...plusAddressTags(address));
-  return cleanTagNames(names);
+  const unique = uniqueTagNames(names);
+  const fitting = unique.filter((name) => name.length <= MAX_TAG_LENGTH);
+  const applied = fitting.slice(0, MAX_TAGS_PER_MESSAGE);
+  return {
+    tags: applied.sort(compareTagNames),
+    tooLong: unique.length - fitting.length,
+    overLimit: fitting.length - applied.length,
+  };
+}
+
+/** Error for a tag change that would pass MAX_TAG_LENGTH or MAX_TAGS_PER_MESSAGE. */
+export class TagLimitError extends Error {
+  override name = 'TagLimitError';
+}
+
+/** Throws TagLimitError for a cleaned name longer than MAX_TAG_LENGTH. */
+function checkTagLength(name: string): void {
+  if (name.length <= MAX_TAG_LENGTH) return;
+  const start = name.slice(0, 40);
+  throw new TagLimitError(
+    `Tag "${start}..." has ${name.length} characters, but the maximum is ${MAX_TAG_LENGTH}. ` +
+      'Use a shorter tag name.',
+  );
+}
+
+/** Throws TagLimitError when a message would get more than MAX_TAGS_PER_MESSAGE tags. */
+function checkTagCount(count: number): void {
+  if (count <= MAX_TAGS_PER_MESSAGE) return;
+  throw new TagLimitError(
+    `A message can have at most ${MAX_TAGS_PER_MESSAGE} tags, and this change would give it ` +
+      `${count}. Remove some tags first.`,
+  );
 }
 
 /** Error for a tag name that cannot be used as a new name. */
@@ -77,7 +145,11 @@ const VISIBLE = 'SELECT id FROM messages WHERE staged = 0';
 export class TagStore {
   private readonly statements: ReturnType<typeof prepareTagStatements>;
 
-  constructor(private readonly db: Database) {
+  /** `logger` receives a warning for the automatic tags the limits leave out. */
+  constructor(
+    private readonly db: Database,
+    private readonly logger?: Pick<Logger, 'warn'>,
+  ) {
     this.statements = prepareTagStatements(db);
   }
 
@@ -97,9 +169,14 @@ export class TagStore {
     return rows.map((row) => row.name);
   }
 
-  /** Replaces the tags of each visible message in `ids`. Unknown ids are skipped. */
+  /**
+   * Replaces the tags of each visible message in `ids`. Unknown ids are skipped. Throws
+   * TagLimitError, changing nothing, when a name or the number of names passes a limit.
+   */
   set(ids: readonly string[], names: readonly string[]): void {
     const cleaned = cleanTagNames(names);
+    cleaned.forEach(checkTagLength);
+    checkTagCount(cleaned.length);
     this.db.transaction(() => {
       for (const id of ids) {
         this.statements.clearMessage.run(id);
@@ -109,12 +186,18 @@ export class TagStore {
     })();
   }
 
-  /** Adds tags to each visible message in `ids`, keeping the ones it has. */
+  /**
+   * Adds tags to each visible message in `ids`, keeping the ones it has. Throws
+   * TagLimitError, changing nothing, when a name is too long or a message would get more
+   * than MAX_TAGS_PER_MESSAGE tags.
+   */
   add(ids: readonly string[], names: readonly string[]): void {
     const cleaned = cleanTagNames(names);
+    cleaned.forEach(checkTagLength);
     this.db.transaction(() => {
       for (const id of ids) {
         for (const name of cleaned) this.addOne(id, name);
+        checkTagCount((this.statements.countMessageTags.get(id) as { count: number }).count);
       }
     })();
   }
@@ -133,12 +216,13 @@ export class TagStore {
   /**
    * Renames a tag on every message. Returns false when no message has the tag `from`.
    * The new name is cleaned first (see `cleanTagName`). Throws TagNameError when it cleans
-   * to nothing, or when another tag already has that name. A change of case only is a
-   * rename too.
+   * to nothing, or when another tag already has that name, and TagLimitError when it is
+   * longer than MAX_TAG_LENGTH. A change of case only is a rename too.
    */
   rename(from: string, to: string): boolean {
     const cleaned = cleanTagName(to);
     if (cleaned === null) throw new TagNameError('invalid', to);
+    checkTagLength(cleaned);
     return this.db.transaction(() => {
       this.statements.pruneUnused.run();
       const tag = this.statements.findTag.get(from) as { id: number } | undefined;
@@ -161,8 +245,9 @@ export class TagStore {
   }
 
   /**
-   * Adds the tags a visible message gets when it is stored (see `automaticTags`), and
-   * returns them. The commit calls it in the transaction that makes the message visible.
+   * Adds the tags a visible message gets when it is stored (see `limitAutomaticTags`), and
+   * returns them. Names past the limits are left out with a warning, so the message is
+   * still stored. The commit calls it in the transaction that makes the message visible.
    */
   applyAutomatic(messageId: string): string[] {
     const row = this.statements.automaticSource.get(messageId) as
@@ -178,9 +263,15 @@ export class TagStore {
       ...addressesOf(row.cc_addresses),
       ...(JSON.parse(row.envelope) as string[]),
     ];
-    const names = automaticTags({ xTags, addresses });
-    for (const name of names) this.addOne(messageId, name);
-    return names;
+    const { tags, tooLong, overLimit } = limitAutomaticTags({ xTags, addresses });
+    if (tooLong + overLimit > 0) {
+      this.logger?.warn(
+        { messageId, tooLong, overLimit, maxLength: MAX_TAG_LENGTH, maxTags: MAX_TAGS_PER_MESSAGE },
+        'automatic tags past the limits were ignored',
+      );
+    }
+    for (const name of tags) this.addOne(messageId, name);
+    return tags;
   }
 
   /** Adds one cleaned tag, reusing an existing tag whose name differs in case only. */
@@ -212,6 +303,7 @@ function prepareTagStatements(db: Database) {
       WHERE mt.message_id = ? AND mt.message_id IN (${VISIBLE})
       ORDER BY t.name`),
     isVisible: db.prepare(`SELECT 1 FROM messages WHERE id = ? AND staged = 0`),
+    countMessageTags: db.prepare('SELECT COUNT(*) AS count FROM message_tags WHERE message_id = ?'),
     clearMessage: db.prepare(`DELETE FROM message_tags WHERE message_id = ?`),
     insertTag: db.prepare('INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING'),
     findTag: db.prepare('SELECT id FROM tags WHERE name = ?'),

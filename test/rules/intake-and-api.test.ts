@@ -238,3 +238,60 @@ describe('rules file', () => {
     );
   }, 40_000);
 });
+
+describe('pause intake over HTTP', () => {
+  let server: RulesCore;
+  beforeEach(async () => {
+    server = await startRulesCore();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const sendRequest = {
+    From: { Email: 'app@example.test' },
+    To: [{ Email: 'user@example.test' }],
+    Subject: 'Paused',
+    Text: 'Hello',
+  };
+  const rawMessage =
+    'From: app@example.test\r\nTo: user@example.test\r\nSubject: Paused\r\n\r\nHello\r\n';
+
+  const postSend = () =>
+    fetch(`${server.baseUrl}/api/v1/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(sendRequest),
+    });
+  const postImport = () =>
+    fetch(`${server.baseUrl}/api/mailscope/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'message/rfc822' },
+      body: rawMessage,
+    });
+
+  it('rejects send and import while paused', async () => {
+    await server.api('PUT', '/intake', { paused: true, code: 451 });
+
+    const send = await postSend();
+    expect(send.status).toBe(503);
+    const sendBody = (await send.json()) as { Error: string };
+    expect(sendBody.Error).toContain('Intake is paused');
+
+    const imported = await postImport();
+    expect(imported.status).toBe(503);
+    const importBody = (await imported.json()) as { error: string };
+    expect(importBody.error).toContain('Intake is paused');
+
+    expect((await server.deliveries()).total).toBe(0);
+  });
+
+  it('stores again after resume', async () => {
+    await server.api('PUT', '/intake', { paused: true });
+    await server.api('PUT', '/intake', { paused: false });
+
+    expect((await postSend()).status).toBe(200);
+    expect((await postImport()).status).toBe(201);
+    expect((await server.deliveries()).total).toBe(2);
+  });
+});

@@ -5,7 +5,11 @@ import {
   automaticTags,
   cleanTagName,
   cleanTagNames,
+  limitAutomaticTags,
+  MAX_TAG_LENGTH,
+  MAX_TAGS_PER_MESSAGE,
   plusAddressTags,
+  TagStore,
 } from '../../src/store/tags.js';
 import { openApiHarness, type ApiHarness } from '../http/helpers.js';
 import { crlf, readFixture } from '../store/helpers.js';
@@ -224,5 +228,147 @@ describe('tag routes', () => {
     expect((await api.api('/tags/one', { method: 'DELETE' })).status).toBe(204);
     expect((await api.api('/tags/one', { method: 'DELETE' })).status).toBe(404);
     expect(tagEvents().map((event) => event.type)).toEqual(['tags.changed', 'tags.changed']);
+  });
+});
+
+/** Tag names `t0000`, `t0001`, ... */
+function manyTags(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `t${String(index).padStart(4, '0')}`);
+}
+
+describe('tag limits', () => {
+  let api: ApiHarness;
+
+  beforeEach(async () => {
+    api = await openApiHarness();
+  });
+
+  afterEach(async () => {
+    await api.close();
+  });
+
+  const jsonRequest = (method: string, body: unknown): RequestInit => ({
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const longTag = 'x'.repeat(5000);
+
+  it('limits automatic tags', () => {
+    const result = limitAutomaticTags({
+      xTags: [[longTag, ...manyTags(3000)].join(',')],
+      addresses: [],
+    });
+    expect(result.tags).toEqual(manyTags(MAX_TAGS_PER_MESSAGE));
+    expect(result.tooLong).toBe(1);
+    expect(result.overLimit).toBe(3000 - MAX_TAGS_PER_MESSAGE);
+  });
+
+  it('ignores excess header tags', async () => {
+    // Folded so that no header line passes 1000 octets.
+    const xTags = [longTag.slice(0, 900), ...manyTags(3000)].join(',\r\n ');
+    const id = await api.deliver(crlf([`X-Tags: ${xTags}`, 'Subject: many tags', '', 'x']));
+
+    const tags = api.store.queries.getTags(id);
+    expect(tags).toHaveLength(MAX_TAGS_PER_MESSAGE);
+    expect(tags).toEqual(manyTags(MAX_TAGS_PER_MESSAGE));
+    const list = await api.request('/api/v1/messages');
+    const body = (await list.json()) as { messages: Array<{ Tags: string[] }> };
+    expect(body.messages[0]?.Tags).toHaveLength(MAX_TAGS_PER_MESSAGE);
+  });
+
+  it('logs ignored header tags', async () => {
+    const id = await api.deliver(
+      crlf([`X-Tags: ${['y'.repeat(101), ...manyTags(60)].join(', ')}`, 'Subject: s', '', 'x']),
+    );
+    const warnings: unknown[] = [];
+    const tags = new TagStore(api.store.db, { warn: (...args: unknown[]) => warnings.push(args) });
+
+    expect(tags.applyAutomatic(id)).toHaveLength(MAX_TAGS_PER_MESSAGE);
+    expect(warnings).toEqual([
+      [
+        expect.objectContaining({ messageId: id, tooLong: 1, overLimit: 10 }),
+        'automatic tags past the limits were ignored',
+      ],
+    ]);
+  });
+
+  it('rejects too many tags in the API', async () => {
+    const id = await api.deliver(crlf(['Subject: plain', '', 'x']));
+    const route = `/messages/${id}/tags`;
+
+    const put = await api.api(route, jsonRequest('PUT', { tags: manyTags(51) }));
+    expect(put.status).toBe(400);
+    expect(((await put.json()) as { error: string }).error).toContain('at most 50 tags');
+
+    const fits = await api.api(route, jsonRequest('PUT', { tags: manyTags(50) }));
+    expect(fits.status).toBe(200);
+    const post = await api.api(route, jsonRequest('POST', { tags: ['one more'] }));
+    expect(post.status).toBe(400);
+    expect(api.store.queries.getTags(id)).toEqual(manyTags(50));
+
+    const mailpit = await api.request(
+      '/api/v1/tags',
+      jsonRequest('PUT', {
+        IDs: [id],
+        Tags: manyTags(51),
+      }),
+    );
+    expect(mailpit.status).toBe(400);
+    expect(await mailpit.text()).toContain('at most 50 tags');
+    expect(api.store.queries.getTags(id)).toEqual(manyTags(50));
+  });
+
+  it('rejects excess tags in send', async () => {
+    const send = (tags: string[]) =>
+      api.request(
+        '/api/v1/send',
+        jsonRequest('POST', {
+          From: { Email: 'app@example.test' },
+          To: [{ Email: 'user@example.test' }],
+          Subject: 'Tagged',
+          Tags: tags,
+        }),
+      );
+
+    const many = await send(manyTags(51));
+    expect(many.status).toBe(400);
+    expect(((await many.json()) as { Error: string }).Error).toContain('51 tags');
+    const long = await send([longTag]);
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { Error: string }).Error).toContain('5000 characters');
+
+    const fits = await send(manyTags(50));
+    expect(fits.status).toBe(200);
+    const { ID } = (await fits.json()) as { ID: string };
+    expect(api.store.queries.getTags(ID)).toEqual(manyTags(50));
+  });
+
+  it('rejects long tags in the API', async () => {
+    const id = await api.deliver(crlf(['X-Tags: short', 'Subject: plain', '', 'x']));
+    const route = `/messages/${id}/tags`;
+    const tooLong = 'z'.repeat(MAX_TAG_LENGTH + 1);
+
+    const put = await api.api(route, jsonRequest('PUT', { tags: [tooLong] }));
+    expect(put.status).toBe(400);
+    const message = ((await put.json()) as { error: string }).error;
+    expect(message).toContain(`has ${MAX_TAG_LENGTH + 1} characters`);
+    expect(message.length).toBeLessThan(200);
+
+    const post = await api.api(route, jsonRequest('POST', { tags: [tooLong] }));
+    expect(post.status).toBe(400);
+    const exact = await api.api(route, jsonRequest('POST', { tags: ['z'.repeat(MAX_TAG_LENGTH)] }));
+    expect(exact.status).toBe(200);
+
+    const rename = await api.api('/tags/short', jsonRequest('PUT', { name: tooLong }));
+    expect(rename.status).toBe(400);
+    const mailpitRename = await api.request(
+      '/api/v1/tags/short',
+      jsonRequest('PUT', {
+        Name: tooLong,
+      }),
+    );
+    expect(mailpitRename.status).toBe(400);
+    expect(api.store.queries.getTags(id)).toEqual(['short', 'z'.repeat(MAX_TAG_LENGTH)]);
   });
 });

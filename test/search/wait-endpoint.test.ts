@@ -114,6 +114,56 @@ describe('GET /wait', () => {
     expect((await fetch(`${base}/wait?q=x&timeout=soon`)).status).toBe(400);
     expect((await fetch(`${base}/wait?q=x&timeout=999999999`)).status).toBe(400);
   });
+
+  it('accepts query as q', async () => {
+    const id = await send({ subject: 'Alias target', headers: { 'X-Test-Run': 'alias-31' } });
+    await send({ subject: 'Newer and unrelated' });
+
+    const response = await fetch(`${base}/wait?query=alias-31&timeout=5000`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as WaitResult;
+    expect(body.id).toBe(id);
+  });
+
+  it('rejects different q and query', async () => {
+    const response = await fetch(`${base}/wait?q=one&query=two&timeout=0`);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string };
+    expect(body.error).toContain('"q" and "query"');
+
+    const same = await fetch(`${base}/wait?q=never-matches-99&query=never-matches-99&timeout=0`);
+    expect(same.status).toBe(204);
+  });
+
+  it('rejects unknown parameters', async () => {
+    const response = await fetch(`${base}/wait?search=x&limit=1&timeout=0`);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string };
+    expect(body.error).toContain('"search", "limit"');
+  });
+
+  it('skips mail before since', async () => {
+    await send({ subject: 'Earlier run', headers: { 'X-Test-Run': 'since-42' } });
+    // The earlier message must not share the millisecond of `since`.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const since = Date.now();
+
+    const early = await fetch(`${base}/wait?q=since-42&since=${since}&timeout=300`);
+    expect(early.status).toBe(204);
+
+    const pending = fetch(`${base}/wait?q=since-42&since=${since}&timeout=10000`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const id = await send({ subject: 'Later run', headers: { 'X-Test-Run': 'since-42' } });
+    const response = await pending;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as WaitResult;
+    expect(body.id).toBe(id);
+  });
+
+  it('rejects an invalid since', async () => {
+    expect((await fetch(`${base}/wait?q=x&since=yesterday`)).status).toBe(400);
+    expect((await fetch(`${base}/wait?q=x&since=-5`)).status).toBe(400);
+  });
 });
 
 describe('search over SMTP', () => {

@@ -128,4 +128,39 @@ describe.skipIf(!chromiumAvailable)('search and tags', () => {
     await expect.poll(() => searchBox(page).inputValue()).toBe('tag:"needs review"');
     await expect.poll(() => list(page).getByRole('option').count()).toBe(1);
   });
+
+  it('keeps long tags inside the panes', async () => {
+    const { page } = ui;
+    await searchBox(page).fill('');
+    await expect.poll(() => list(page).getByRole('option').count()).toBe(3);
+    const row = list(page).getByRole('option', { name: /Nightly report/ });
+    await row.click();
+    const id = await row.getAttribute('data-delivery-id');
+    expect(id).not.toBeNull();
+    const longTag = `long ${'w'.repeat(95)}`;
+    const added = await fetch(`${mailscope.baseUrl}api/mailscope/messages/${id}/tags`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tags: [longTag] }),
+    });
+    expect(added.status).toBe(200);
+
+    const rowChip = row.locator('.tag-chip', { hasText: 'long' });
+    await rowChip.waitFor();
+    expect((await rowChip.boundingBox())!.width).toBeLessThanOrEqual(161);
+
+    // A narrow window, so that the detail pane is narrower than the chip of a 100-char tag.
+    await page.setViewportSize({ width: 800, height: 900 });
+    const detail = page.getByRole('article', { name: 'Delivery detail' });
+    const chip = detail.getByRole('button', { name: longTag, exact: true });
+    await chip.waitFor();
+    const chipBox = await chip.boundingBox();
+    const detailBox = await detail.boundingBox();
+    expect(chipBox).not.toBeNull();
+    expect(detailBox).not.toBeNull();
+    expect(chipBox!.x + chipBox!.width).toBeLessThanOrEqual(detailBox!.x + detailBox!.width);
+    expect(await detail.evaluate((element) => element.scrollWidth - element.clientWidth)).toBe(0);
+    await saveScreenshot(page, 'search-long-tag');
+    await page.setViewportSize({ width: 1400, height: 900 });
+  });
 });

@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import MailComposer, { type MailComposerAttachment } from 'nodemailer/lib/mail-composer';
 
 import { ImportError } from '../../import/index.js';
+import { cleanTagNames, MAX_TAG_LENGTH, MAX_TAGS_PER_MESSAGE } from '../../store/tags.js';
+import { INTAKE_PAUSED_MESSAGE } from '../import-routes.js';
 import type { MailpitDeps } from './index.js';
 import { field, readJsonBody } from './request.js';
 
@@ -38,6 +40,8 @@ interface Mailbox {
  * POST /send: builds a message from Mailpit's SendRequest JSON and stores it through the
  * core's pipeline as a local delivery, like an imported file. Bcc recipients stay in a Bcc
  * header, so that they become envelope recipients. Returns `{"ID": "<message id>"}`.
+ * While intake is paused it stores nothing and returns 503 with `{"Error": message}`, the
+ * HTTP counterpart of the SMTP endpoint's 421/451 reply: a temporary refusal.
  */
 export function sendRoutes(deps: MailpitDeps): Hono {
   const routes = new Hono();
@@ -54,6 +58,7 @@ export function sendRoutes(deps: MailpitDeps): Hono {
       if (deps.importMessage === undefined) {
         return c.json({ Error: 'Sending is not available on this server' }, 400);
       }
+      if (deps.rules?.intakeState().paused) return c.json({ Error: INTAKE_PAUSED_MESSAGE }, 503);
       const body = await readJsonBody(c);
       if (!body.ok) return c.json({ Error: body.error }, 400);
 
@@ -103,6 +108,7 @@ export async function buildSendMessage(request: unknown): Promise<Buffer> {
     throw new SendError('error building message: no recipients (to, cc, bcc) set');
   }
   const tags = stringArray(field(request, 'Tags'), 'Tags');
+  checkTagLimits(tags);
   const headers = extraHeaders(field(request, 'Headers'), tags.length > 0);
   if (tags.length > 0) headers['X-Tags'] = tags.join(', ');
 
@@ -163,6 +169,23 @@ function stringArray(value: unknown, name: string): string[] {
     throw new SendError(`invalid ${name}: expected an array of strings`);
   }
   return value as string[];
+}
+
+/** Rejects Tags that the store would cut down, so that the caller learns of it. */
+function checkTagLimits(tags: string[]): void {
+  const cleaned = cleanTagNames(tags);
+  const tooLong = cleaned.find((name) => name.length > MAX_TAG_LENGTH);
+  if (tooLong !== undefined) {
+    throw new SendError(
+      `invalid Tags: "${tooLong.slice(0, 40)}..." has ${tooLong.length} characters, ` +
+        `the maximum is ${MAX_TAG_LENGTH}`,
+    );
+  }
+  if (cleaned.length > MAX_TAGS_PER_MESSAGE) {
+    throw new SendError(
+      `invalid Tags: ${cleaned.length} tags, the maximum is ${MAX_TAGS_PER_MESSAGE} per message`,
+    );
+  }
 }
 
 function optionalString(value: unknown, name: string): string {

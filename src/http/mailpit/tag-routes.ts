@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 
-import { TagNameError } from '../../store/tags.js';
+import { TagLimitError, TagNameError } from '../../store/tags.js';
 import type { MailpitDeps } from './index.js';
 import { field, ok, readJsonBody, stringList } from './request.js';
 
@@ -22,7 +22,12 @@ export function tagRoutes(deps: MailpitDeps): Hono {
       return c.text('Invalid request body: expected {"IDs": [...], "Tags": [...]}', 400);
     }
     const existing = [...new Set(ids)].filter((id) => store.queries.getMessageSubject(id) !== null);
-    store.queries.setTags(existing, tags);
+    try {
+      store.queries.setTags(existing, tags);
+    } catch (error) {
+      if (error instanceof TagLimitError) return c.text(error.message, 400);
+      throw error;
+    }
     for (const id of existing) {
       const current = store.queries.getTags(id);
       events.emitUserEvent({ type: 'message.tags', deliveryId: id, at: now(), tags: current });
@@ -39,7 +44,9 @@ export function tagRoutes(deps: MailpitDeps): Hono {
     try {
       if (!store.queries.renameTag(tag, name)) return c.text(`tag not found: ${tag}`, 400);
     } catch (error) {
-      if (error instanceof TagNameError) return c.text(error.message, 400);
+      if (error instanceof TagNameError || error instanceof TagLimitError) {
+        return c.text(error.message, 400);
+      }
       throw error;
     }
     events.emitUserEvent({ type: 'tags.changed', at: now() });
