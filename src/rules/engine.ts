@@ -48,6 +48,11 @@ export interface RuleEngineOptions {
   now?: () => number;
   /** Returns a number from 0 (inclusive) to 1, for probability triggers. */
   random?: () => number;
+  /**
+   * Called for a stored rule whose pattern no longer compiles, such as one saved before the
+   * pattern size limit. The rule then never matches.
+   */
+  onInvalidRule?: (id: string, error: Error) => void;
 }
 
 /**
@@ -62,10 +67,12 @@ export class RuleEngine {
   private rules: CompiledRule[] = [];
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly onInvalidRule: (id: string, error: Error) => void;
 
   constructor(options: RuleEngineOptions = {}) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.onInvalidRule = options.onInvalidRule ?? (() => {});
   }
 
   /**
@@ -81,8 +88,21 @@ export class RuleEngine {
         if (old !== undefined && sameBehaviour(old.definition, definition)) {
           return { ...old, definition };
         }
-        return compileRule(definition);
+        return this.compileStoredRule(definition);
       });
+  }
+
+  private compileStoredRule(definition: RuleDefinition): CompiledRule {
+    try {
+      return compileRule(definition);
+    } catch (error) {
+      this.onInvalidRule(definition.id, error as Error);
+      return {
+        ...compileRule({ ...definition, match: {} }),
+        definition,
+        conditions: [() => false],
+      };
+    }
   }
 
   /** Returns every rule with its counters, in position order. */

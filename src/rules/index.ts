@@ -45,7 +45,15 @@ export class RuleService {
 
   constructor(private readonly options: RuleServiceOptions) {
     this.now = options.now ?? Date.now;
-    this.engine = new RuleEngine({ now: this.now, random: options.random });
+    this.engine = new RuleEngine({
+      now: this.now,
+      random: options.random,
+      onInvalidRule: (id, error) =>
+        options.logger.warn(
+          { ruleId: id, err: error },
+          'stored rule never matches because its pattern is invalid or too large. Edit or delete the rule.',
+        ),
+    });
     this.store = new RuleStore(options.db, this.now);
     this.intake = new IntakeSwitch(this.now);
     this.hooks = new RuleHooks(this.engine, this.intake, options.sleep);

@@ -1,4 +1,4 @@
-import { compilePattern, MAX_PATTERN_LENGTH } from './pattern.js';
+import { compilePattern, MAX_PATTERN_LENGTH, PatternTooLargeError } from './pattern.js';
 import {
   RULE_STAGES,
   type RuleAction,
@@ -128,6 +128,9 @@ export function parsePattern(value: unknown, where: string): TextPattern {
   try {
     compilePattern(pattern);
   } catch (error) {
+    if (error instanceof PatternTooLargeError) {
+      throw new RuleValidationError(`${where} is too large: ${error.message}`);
+    }
     throw new RuleValidationError(`${where} is not a valid pattern: ${(error as Error).message}`);
   }
   return pattern;
