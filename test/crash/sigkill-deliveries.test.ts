@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { Random } from '../fuzz/smtp-fuzzer.js';
+import { Random } from '../support/random.js';
 import { RawSmtpClient } from '../support/raw-smtp-client.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 

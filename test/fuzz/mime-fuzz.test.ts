@@ -21,7 +21,8 @@ import {
   FIXTURES_DIR,
   readCorpusMessage,
 } from '../support/corpus.js';
-import { mutate, Random } from './mime-mutations.js';
+import { Random } from '../support/random.js';
+import { mutate } from './mime-mutations.js';
 
 /**
  * The MIME fuzzer: mutants of the corpus and of the project's fixtures go through the

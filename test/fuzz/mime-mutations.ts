@@ -5,36 +5,7 @@
  * reproduce a mutant exactly.
  */
 
-/** A seeded pseudo-random generator (mulberry32): 32 bits of state, period 2^32. */
-export class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Returns a float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Returns an integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)] as T;
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-}
+import { Random } from '../support/random.js';
 
 export interface Mutation {
   name: string;
@@ -78,7 +49,8 @@ function headerLines(message: string): Array<{ start: number; end: number }> {
 
 function randomBytes(random: Random, length: number): string {
   let text = '';
-  for (let index = 0; index < length; index += 1) text += String.fromCharCode(random.int(0, 255));
+  for (let index = 0; index < length; index += 1)
+    text += String.fromCharCode(random.between(0, 255));
   return text;
 }
 
@@ -90,8 +62,8 @@ const truncate: Mutation = {
   name: 'truncate',
   apply(message, random) {
     const cut = random.chance(0.3)
-      ? headerEnd(message) + random.int(-3, 3)
-      : random.int(0, message.length);
+      ? headerEnd(message) + random.between(-3, 3)
+      : random.between(0, message.length);
     return message.slice(0, Math.max(0, cut));
   },
 };
@@ -103,7 +75,7 @@ const damageBoundary: Mutation = {
     if (found.length === 0) return truncate.apply(message, random);
     const boundary = random.pick(found);
     const delimiters = [...message.matchAll(new RegExp(`^--${escapeRegExp(boundary)}(--)?`, 'gm'))];
-    const variant = random.int(0, 7);
+    const variant = random.between(0, 7);
     if (variant === 0) {
       // Remove the closing delimiter.
       return message.split(`--${boundary}--`).join('');
@@ -112,8 +84,8 @@ const damageBoundary: Mutation = {
     if (variant === 1 && delimiters.length > 0) {
       // Change one character of one delimiter.
       const delimiter = random.pick(delimiters);
-      const at = delimiter.index + random.int(2, delimiter[0].length - 1);
-      return splice(message, at, at + 1, String.fromCharCode(random.int(33, 126)));
+      const at = delimiter.index + random.between(2, delimiter[0].length - 1);
+      return splice(message, at, at + 1, String.fromCharCode(random.between(33, 126)));
     }
 
     if (variant === 2 && delimiters.length > 0) {
@@ -134,7 +106,7 @@ const damageBoundary: Mutation = {
 
     if (variant === 5) {
       // A boundary that is a prefix of the real one, so every delimiter matches early.
-      const prefix = boundary.slice(0, Math.max(1, random.int(1, boundary.length)));
+      const prefix = boundary.slice(0, Math.max(1, random.between(1, boundary.length)));
       return message.replace(/boundary\s*=\s*("[^"]*"|[^\s;]+)/i, `boundary="${prefix}"`);
     }
 
@@ -155,7 +127,7 @@ const duplicateHeader: Mutation = {
     if (lines.length === 0) return message;
     const line = random.pick(lines);
     const text = message.slice(line.start, line.end);
-    const copies = random.chance(0.2) ? random.int(50, 3000) : random.int(1, 3);
+    const copies = random.chance(0.2) ? random.between(50, 3000) : random.between(1, 3);
     return splice(message, line.start, line.start, `${text}${CRLF}`.repeat(copies));
   },
 };
@@ -167,9 +139,9 @@ const foldHeader: Mutation = {
     if (lines.length === 0) return message;
     const line = random.pick(lines);
     let text = message.slice(line.start, line.end);
-    const folds = random.int(1, 40);
+    const folds = random.between(1, 40);
     for (let index = 0; index < folds; index += 1) {
-      const at = random.int(1, text.length);
+      const at = random.between(1, text.length);
       const fold = random.pick([`${CRLF} `, `${CRLF}\t`, `${CRLF}    `, '\n ', `${CRLF}${CRLF} `]);
       text = text.slice(0, at) + fold + text.slice(at);
     }
@@ -310,12 +282,12 @@ const manyParts: Mutation = {
 const flipBytes: Mutation = {
   name: 'flip-bytes',
   apply(message, random) {
-    if (message.length === 0) return randomBytes(random, random.int(0, 200));
+    if (message.length === 0) return randomBytes(random, random.between(0, 200));
     let result = message;
-    const flips = random.int(1, 20);
+    const flips = random.between(1, 20);
     for (let index = 0; index < flips; index += 1) {
-      const at = random.int(0, result.length - 1);
-      result = splice(result, at, at + 1, String.fromCharCode(random.int(0, 255)));
+      const at = random.between(0, result.length - 1);
+      result = splice(result, at, at + 1, String.fromCharCode(random.between(0, 255)));
     }
     return result;
   },
@@ -324,20 +296,20 @@ const flipBytes: Mutation = {
 const spliceRange: Mutation = {
   name: 'splice-range',
   apply(message, random) {
-    const start = random.int(0, message.length);
-    const end = Math.min(message.length, start + random.int(0, 4096));
-    const variant = random.int(0, 2);
+    const start = random.between(0, message.length);
+    const end = Math.min(message.length, start + random.between(0, 4096));
+    const variant = random.between(0, 2);
     if (variant === 0) return splice(message, start, end, '');
     if (variant === 1)
-      return splice(message, start, start, message.slice(start, end).repeat(random.int(2, 20)));
-    return splice(message, start, start, randomBytes(random, random.int(1, 512)));
+      return splice(message, start, start, message.slice(start, end).repeat(random.between(2, 20)));
+    return splice(message, start, start, randomBytes(random, random.between(1, 512)));
   },
 };
 
 const lineEndings: Mutation = {
   name: 'line-endings',
   apply(message, random) {
-    const variant = random.int(0, 3);
+    const variant = random.between(0, 3);
     if (variant === 0) return message.replace(/\r\n/g, '\n');
     if (variant === 1) return message.replace(/\r?\n/g, '\r');
     if (variant === 2)
@@ -411,7 +383,7 @@ export const MUTATIONS: readonly Mutation[] = [
 export function mutate(message: Buffer, random: Random): { bytes: Buffer; applied: string[] } {
   let text = message.toString('latin1');
   const applied: string[] = [];
-  const count = random.int(1, 3);
+  const count = random.between(1, 3);
   for (let index = 0; index < count; index += 1) {
     const mutation = random.pick(MUTATIONS);
     text = mutation.apply(text, random);

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { planSession, Random, runSession, type SessionResult } from './smtp-fuzzer.js';
+import { Random } from '../support/random.js';
+import { planSession, runSession, type SessionResult } from './smtp-fuzzer.js';
 
 /**
  * A bounded fuzzer for the SMTP dialogue against the real CLI: random and mutated command

@@ -1,42 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
-/** Seeded PRNG (mulberry32), so that a failing run can be repeated from its seed. */
-export class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Returns a float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Returns an integer in [0, max). */
-  int(max: number): number {
-    return Math.floor(this.next() * max);
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-
-  bytes(length: number): Buffer {
-    const out = Buffer.alloc(length);
-    for (let i = 0; i < length; i++) out[i] = this.int(256);
-    return out;
-  }
-}
+import { Random } from '../support/random.js';
 
 /** How a session ends on the client side. */
 export type SessionEnding = 'quit' | 'end' | 'destroy' | 'reset';
