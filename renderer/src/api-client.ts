@@ -7,6 +7,7 @@ import type {
   PartRecord,
   ServerStatus,
   StoreCounts,
+  TagList,
 } from '../../src/http/api-types.js';
 
 /**
@@ -162,6 +163,29 @@ export async function removeMessageTag(id: string, tag: string): Promise<void> {
   await send(`messages/${encodeURIComponent(id)}/tags/${encodeURIComponent(tag)}`, {
     method: 'DELETE',
   });
+}
+
+/** Lists every tag with the number of messages that carry it, sorted by name. */
+export async function listTags(signal?: AbortSignal): Promise<TagList['tags']> {
+  const body = await sendJson<TagList>('tags', { signal });
+  return body.tags;
+}
+
+/**
+ * Renames a tag on every message. The server cleans the new name and rejects an invalid
+ * name with 400 and a name that another tag has with 409.
+ */
+export async function renameTag(name: string, newName: string): Promise<void> {
+  await send(`tags/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: newName }),
+  });
+}
+
+/** Removes a tag from every message. */
+export async function deleteTag(name: string): Promise<void> {
+  await send(`tags/${encodeURIComponent(name)}`, { method: 'DELETE' });
 }
 
 /** URL of one decoded MIME part. The server names the download after the part. */

@@ -18,11 +18,22 @@ import { useLiveEvents } from './live-events.js';
 import { getIntake } from './rules-api.js';
 import { RulesPanel } from './rules-panel.js';
 import { tagQuery } from './tag-chips.js';
+import { TagManager } from './tag-manager.js';
 
 /** Counts reload at most this often while events stream in. */
 const COUNTS_INTERVAL_MS = 300;
 
-type Overlay = 'help' | 'delete-all' | 'rules' | null;
+type Overlay = 'help' | 'delete-all' | 'rules' | 'tags' | null;
+
+/** Events after which the tag list or its counts may differ. */
+const TAG_EVENTS = new Set<LiveEvent['type']>([
+  'tags.changed',
+  'message.tags',
+  'message.deleted',
+  'messages.cleared',
+  'delivery.committed',
+  'resync',
+]);
 
 export function App() {
   const notify = useNotify();
@@ -34,6 +45,7 @@ export function App() {
   const [readFlag, setReadFlag] = useState<ReadFlag | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   const [rulesVersion, setRulesVersion] = useState(0);
+  const [tagsVersion, setTagsVersion] = useState(0);
   const [intake, setIntake] = useState<IntakeState | null>(null);
 
   const list = useDeliveryList(filter);
@@ -82,6 +94,9 @@ export function App() {
       // Rule counters change with delivery steps, so the rules panel reloads on them too.
       if (events.some((event) => event.type === 'rules.changed' || 'delivery' in event)) {
         setRulesVersion((version) => version + 1);
+      }
+      if (events.some((event) => TAG_EVENTS.has(event.type))) {
+        setTagsVersion((version) => version + 1);
       }
       if (events.some((event) => event.type === 'resync')) {
         getIntake().then(setIntake, () => undefined);
@@ -183,6 +198,9 @@ export function App() {
         <button type="button" onClick={() => setOverlay('rules')}>
           Rules
         </button>
+        <button type="button" onClick={() => setOverlay('tags')}>
+          Tags
+        </button>
         <IntakeSwitch intake={intake} onChange={setIntake} onError={(m) => notify(m, 'error')} />
       </AppHeader>
       <IntakeBanner intake={intake} />
@@ -241,6 +259,9 @@ export function App() {
       {overlay === 'help' && <HelpDialog onClose={() => setOverlay(null)} />}
       {overlay === 'rules' && (
         <RulesPanel version={rulesVersion} onClose={() => setOverlay(null)} />
+      )}
+      {overlay === 'tags' && (
+        <TagManager version={tagsVersion} onFilter={filterByTag} onClose={() => setOverlay(null)} />
       )}
       {overlay === 'delete-all' && (
         <ConfirmDialog
