@@ -30,7 +30,12 @@ export function startAfterCommitServices(options: {
 }): AfterCommitServices {
   const { config, store, events, logger } = options;
   const relayLogger = logger.child({ module: 'relay' });
-  const relay = new MessageRelay({ store, logger: relayLogger, settings: config.relay });
+  const relay = new MessageRelay({
+    store,
+    logger: relayLogger,
+    settings: config.relay,
+    optionFields: config.relayOptionFields,
+  });
   const autoRelay = new AutoRelay({
     bus: events,
     relay,

@@ -3,8 +3,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { defaultDataDir } from './paths.js';
-import { parseRelayOptions, RELAY_CLI_OPTIONS, RELAY_HELP } from './relay/options.js';
-import type { RelaySettings } from './relay/settings.js';
+import {
+  parseRelayOptions,
+  RELAY_CLI_OPTIONS,
+  RELAY_HELP,
+  relayOptionFields,
+} from './relay/options.js';
+import type { RelayField, RelaySettings } from './relay/settings.js';
 import { parseWebhookOptions, WEBHOOK_CLI_OPTIONS, WEBHOOK_HELP } from './webhook/options.js';
 import type { WebhookOptions } from './webhook/webhook.js';
 
@@ -42,6 +47,11 @@ export interface Config {
   logLevel: string;
   /** Where released messages go; release is off when missing or its server is null. */
   relay?: RelaySettings;
+  /**
+   * Fields of `relay` set by a CLI option or variable, which win over the stored settings.
+   * When missing, every field of `relay` wins.
+   */
+  relayOptionFields?: readonly RelayField[];
   /** The webhook for committed messages; off when missing or null. */
   webhook?: WebhookOptions | null;
   /** JSON file of failure rules loaded at start; none when missing or null. */
@@ -201,6 +211,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     maxAgeMs: maxAge === undefined ? null : parseDuration(maxAge),
     logLevel: parseLogLevel(pick(values['log-level'], 'MAILSCOPE_LOG_LEVEL')),
     relay: parseRelayOptions(values, pick, flag),
+    relayOptionFields: relayOptionFields(values, pick),
     webhook: parseWebhookOptions(values, pick),
     rulesFile: optionalPath(pick(values.rules, 'MAILSCOPE_RULES')),
   };

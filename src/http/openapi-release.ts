@@ -53,7 +53,9 @@ export const RELEASE_PATHS: Record<string, Schema> = {
       operationId: 'updateRelaySettings',
       description:
         'Fields left out keep their value. An `auth` without `password` keeps the current ' +
-        'password of the same user. The change lasts until Mailscope stops.',
+        'password of the same user. The fields sent are stored in the database and outlast ' +
+        'a restart, except that a field set by a CLI option or MAILSCOPE_RELAY_* variable ' +
+        'takes that value again at start.',
       requestBody: {
         required: true,
         content: {
@@ -75,6 +77,7 @@ export const RELEASE_PATHS: Record<string, Schema> = {
       responses: {
         '200': json('The settings after the change.', ref('RelaySettings')),
         '400': apiError('A field is invalid; the error names it.'),
+        '500': apiError('Saving the settings in the database failed; nothing changed.'),
       },
     },
   },

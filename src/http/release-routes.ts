@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { ReleaseRecord } from '../relay/release-records.js';
 import { MessageRelay, ReleaseRequestError } from '../relay/relay.js';
 import { toRelaySettingsView, type RelaySettingsView } from '../relay/settings.js';
+import { RelaySettingsSaveError } from '../relay/stored-settings.js';
 import type { Store } from '../store/index.js';
 import { apiError } from './responses.js';
 
@@ -31,7 +32,8 @@ export function releaseRoutes(relay: MessageRelay, store: Store): Hono {
     try {
       relay.updateSettings(body);
     } catch (error) {
-      return apiError(c, 400, (error as Error).message);
+      const status = error instanceof RelaySettingsSaveError ? 500 : 400;
+      return apiError(c, status, (error as Error).message);
     }
     return c.json(toRelaySettingsView(relay.settings) satisfies RelaySettingsView);
   });

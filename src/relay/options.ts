@@ -3,6 +3,7 @@ import {
   DEFAULT_RELAY_SETTINGS,
   RELAY_TLS_MODES,
   validateRelaySettings,
+  type RelayField,
   type RelaySettings,
   type RelayTls,
 } from './settings.js';
@@ -73,6 +74,32 @@ export function parseRelayOptions(
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+/** The CLI option, with its environment variable, of each relay setting. */
+const FIELD_SOURCES: ReadonlyArray<[RelayField, keyof typeof RELAY_CLI_OPTIONS, string]> = [
+  ['server', 'relay-server', 'MAILSCOPE_RELAY_SERVER'],
+  ['tls', 'relay-tls', 'MAILSCOPE_RELAY_TLS'],
+  ['allowSelfSigned', 'relay-allow-self-signed', 'MAILSCOPE_RELAY_ALLOW_SELF_SIGNED'],
+  ['auth', 'relay-auth', 'MAILSCOPE_RELAY_AUTH'],
+  ['from', 'relay-from', 'MAILSCOPE_RELAY_FROM'],
+  ['allowedRecipients', 'relay-allowed-recipients', 'MAILSCOPE_RELAY_ALLOWED_RECIPIENTS'],
+  ['relayMatching', 'relay-matching', 'MAILSCOPE_RELAY_MATCHING'],
+];
+
+/**
+ * Returns the names of the relay settings that a CLI option or a non-empty
+ * MAILSCOPE_RELAY_* variable sets. At start these win over the settings stored through
+ * the API.
+ */
+export function relayOptionFields(
+  values: RelayValues,
+  pick: (option: string | undefined, variable: string) => string | undefined,
+): RelayField[] {
+  return FIELD_SOURCES.filter(([, option, variable]) => {
+    const value = values[option];
+    return pick(value === undefined ? undefined : String(value), variable) !== undefined;
+  }).map(([field]) => field);
 }
 
 /** Parses `HOST:PORT`, `[IPv6]:PORT` or `HOST`; a missing port is 465 for tls, else 25. */

@@ -7,7 +7,9 @@ import { ReleaseRecords, type ReleaseRecord, type ReleaseTrigger } from './relea
 import {
   DEFAULT_RELAY_SETTINGS,
   mergeRelaySettings,
+  RELAY_FIELDS,
   validateRelaySettings,
+  type RelayField,
   type RelaySettings,
 } from './settings.js';
 import {
@@ -16,6 +18,7 @@ import {
   sendRawMessage,
   type RelayTimeouts,
 } from './smtp-client.js';
+import { StoredRelaySettings } from './stored-settings.js';
 
 /** The `rejected` reason of a recipient that matches no allowlist pattern. */
 export const NOT_ALLOWED_REASON = 'matches no pattern of the relay allowlist';
@@ -48,7 +51,13 @@ export interface ReleaseRequest {
 export interface MessageRelayOptions {
   store: Store;
   logger: Logger;
+  /** Settings from the CLI options, or the defaults when missing. */
   settings?: RelaySettings;
+  /**
+   * Fields of `settings` that win over the settings stored through the API, while the other
+   * stored fields win over `settings`. Defaults to every field when `settings` is given.
+   */
+  optionFields?: readonly RelayField[];
   timeouts?: RelayTimeouts;
   now?: () => number;
 }
@@ -64,6 +73,7 @@ export class MessageRelay {
   readonly records: ReleaseRecords;
   private current: RelaySettings;
   private readonly store: Store;
+  private readonly stored: StoredRelaySettings;
   private readonly logger: Logger;
   private readonly timeouts: RelayTimeouts;
   private readonly now: () => number;
@@ -74,8 +84,38 @@ export class MessageRelay {
     this.logger = options.logger;
     this.timeouts = options.timeouts ?? DEFAULT_RELAY_TIMEOUTS;
     this.now = options.now ?? Date.now;
-    this.current = validateRelaySettings(options.settings ?? DEFAULT_RELAY_SETTINGS);
+    this.stored = new StoredRelaySettings(options.store.db);
+    const optionFields =
+      options.optionFields ?? (options.settings === undefined ? [] : RELAY_FIELDS);
+    this.current = this.loadSettings(options.settings ?? DEFAULT_RELAY_SETTINGS, optionFields);
     this.records = new ReleaseRecords(options.store.db);
+  }
+
+  /**
+   * Returns `base` with the stored fields applied, except those in `optionFields`. Invalid
+   * stored settings are logged and ignored, so that Mailscope still starts.
+   */
+  private loadSettings(base: RelaySettings, optionFields: readonly RelayField[]): RelaySettings {
+    const start = validateRelaySettings(base);
+    try {
+      const stored = this.stored.load();
+      const applied = RELAY_FIELDS.filter(
+        (field) => field in stored && !optionFields.includes(field),
+      );
+      if (applied.length === 0) return start;
+      const settings = mergeRelaySettings(
+        start,
+        Object.fromEntries(applied.map((field) => [field, stored[field]])),
+      );
+      this.logger.info({ fields: applied }, 'relay settings loaded from the database');
+      return settings;
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'stored relay settings are invalid and were ignored; save them again to replace them',
+      );
+      return start;
+    }
   }
 
   get settings(): RelaySettings {
@@ -83,11 +123,20 @@ export class MessageRelay {
   }
 
   /**
-   * Applies an update from the API; throws an Error that names an invalid field.
-   * NOTE: the change is kept in memory only, so a restart returns to the CLI settings.
+   * Applies an update from the API and stores the fields it sets, so that they outlast a
+   * restart. Throws an Error that names an invalid field, or a RelaySettingsSaveError
+   * when the database write fails, and keeps the previous settings in both cases.
    */
   updateSettings(update: unknown): RelaySettings {
-    this.current = mergeRelaySettings(this.current, update);
+    const next = mergeRelaySettings(this.current, update);
+    const fields = RELAY_FIELDS.filter((field) => field in (update as object));
+    try {
+      this.stored.save(next, fields, this.now());
+    } catch (error) {
+      this.logger.error({ err: error, fields }, 'saving the relay settings failed');
+      throw error;
+    }
+    this.current = next;
     this.logger.info(
       {
         server: this.current.server,

@@ -26,6 +26,19 @@ export interface RelaySettings {
   relayMatching: string | null;
 }
 
+/** The name of one relay setting. */
+export type RelayField = keyof RelaySettings;
+
+export const RELAY_FIELDS: readonly RelayField[] = [
+  'server',
+  'tls',
+  'allowSelfSigned',
+  'auth',
+  'from',
+  'allowedRecipients',
+  'relayMatching',
+];
+
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   server: null,
   tls: 'none',

@@ -61,6 +61,33 @@ describe('relay options', () => {
   });
 });
 
+describe('relay option fields', () => {
+  function fieldsOf(argv: string[], env: NodeJS.ProcessEnv = {}) {
+    const request = parseCli(argv, env);
+    if (request.kind !== 'run') throw new Error(`unexpected CLI request ${request.kind}`);
+    return request.config.relayOptionFields;
+  }
+
+  it('are empty without relay options', () => {
+    expect(fieldsOf([])).toEqual([]);
+  });
+
+  it('name each option and variable set', () => {
+    const fields = fieldsOf(
+      ['--relay-server', 'smtp.example.test:25', '--relay-allow-self-signed'],
+      {
+        MAILSCOPE_RELAY_FROM: 'bounce@example.test',
+        MAILSCOPE_RELAY_TLS: '',
+      },
+    );
+    expect(fields).toEqual(['server', 'allowSelfSigned', 'from']);
+  });
+
+  it('count a flag variable set to 0', () => {
+    expect(fieldsOf([], { MAILSCOPE_RELAY_ALLOW_SELF_SIGNED: '0' })).toEqual(['allowSelfSigned']);
+  });
+});
+
 describe('allowlist patterns', () => {
   it('split at commas outside regular expressions', () => {
     expect(splitPatterns('a@x.test,/b{1,2}@y/i , *@z.test')).toEqual([

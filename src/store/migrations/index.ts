@@ -2,6 +2,7 @@ import { INITIAL_SCHEMA } from './001-initial.js';
 import { SEARCH_AND_TAGS_SCHEMA } from './002-search-and-tags.js';
 import { RULES_SCHEMA } from './003-rules.js';
 import { MESSAGE_RELEASES_SCHEMA } from './004-message-releases.js';
+import { SETTINGS_SCHEMA } from './005-settings.js';
 
 /** One schema change. `version` is the value of `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'search and tags', sql: SEARCH_AND_TAGS_SCHEMA },
   { version: 3, name: 'failure rules', sql: RULES_SCHEMA },
   { version: 4, name: 'message releases', sql: MESSAGE_RELEASES_SCHEMA },
+  { version: 5, name: 'settings', sql: SETTINGS_SCHEMA },
 ];
