@@ -8,17 +8,13 @@ import { ModalDialog } from './app-dialog.js';
 import { useNotify } from './app-notices.js';
 import { useResource } from './fetch-resource.js';
 import { formatDateTime } from './format.js';
+import { getRelaySettings, RelaySettingsPanel } from './relay-settings.js';
 
 /** Window event sent after each release, so that the history of that message reloads. */
 const RELEASED_EVENT = 'mailscope:released';
 
 function messagePath(id: string): string {
   return `messages/${encodeURIComponent(id)}`;
-}
-
-async function getRelaySettings(signal?: AbortSignal): Promise<RelaySettingsView> {
-  const response = await send('relay', { signal, headers: { Accept: 'application/json' } });
-  return (await response.json()) as RelaySettingsView;
 }
 
 async function getReleases(id: string, signal?: AbortSignal): Promise<ReleaseRecord[]> {
@@ -52,10 +48,15 @@ export function ReleaseButton({ message }: { message: MessageView }) {
   );
 }
 
-/** Asks for the recipients and sends the message to the configured relay server. */
+/**
+ * Asks for the recipients and sends the message to the configured relay server. Its
+ * Relay settings button swaps the release form for the settings editor.
+ */
 function ReleaseDialog({ message, onClose }: { message: MessageView; onClose(): void }) {
   const notify = useNotify();
-  const settings = useResource('relay', 0, getRelaySettings);
+  const [settingsVersion, setSettingsVersion] = useState(0);
+  const [editing, setEditing] = useState(false);
+  const settings = useResource('relay', settingsVersion, getRelaySettings);
   const [recipients, setRecipients] = useState(message.envelopeRecipients.join('\n'));
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -80,13 +81,29 @@ function ReleaseDialog({ message, onClose }: { message: MessageView; onClose(): 
       });
   };
 
+  if (editing && relay) {
+    return (
+      <ModalDialog title="Release message" onClose={onClose} className="release-dialog">
+        <RelaySettingsPanel
+          settings={relay}
+          onCancel={() => setEditing(false)}
+          onSaved={() => {
+            notify('Relay settings saved');
+            setSettingsVersion((count) => count + 1);
+            setEditing(false);
+          }}
+        />
+      </ModalDialog>
+    );
+  }
+
   return (
     <ModalDialog title="Release message" onClose={onClose} className="release-dialog">
       {settings.error && <p className="error-text">{settings.error.message}</p>}
       {relay && !relay.enabled && (
         <p role="note">
-          Release is off: no relay server is configured. Start Mailscope with{' '}
-          <code>--relay-server HOST:PORT</code> to turn it on.
+          Release is off: no relay server is configured. Set one in the relay settings, or start
+          Mailscope with <code>--relay-server HOST:PORT</code>.
         </p>
       )}
       {relay?.enabled && relay.server && (
@@ -117,10 +134,22 @@ function ReleaseDialog({ message, onClose }: { message: MessageView; onClose(): 
         </p>
       )}
       <div className="dialog-buttons">
+        <button
+          type="button"
+          className="release-settings-button"
+          disabled={!relay}
+          onClick={() => setEditing(true)}
+        >
+          Relay settings…
+        </button>
         <button type="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" disabled={!relay?.enabled || sending} onClick={submit}>
+        <button
+          type="button"
+          disabled={!relay?.enabled || sending || settings.loading}
+          onClick={submit}
+        >
           {sending ? 'Sending…' : 'Send'}
         </button>
       </div>
