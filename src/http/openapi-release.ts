@@ -1,20 +1,4 @@
-type Schema = Record<string, unknown>;
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-function json(description: string, schema: Schema): Schema {
-  return { description, content: { 'application/json': { schema } } };
-}
-
-const apiError = (description: string): Schema => json(description, ref('ApiError'));
-
-const messageId: Schema = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'Message id, which is also the id of its delivery.',
-  schema: { type: 'string' },
-};
+import { apiError, json, messageIdParameter, ref, type Schema } from './openapi-parts.js';
 
 const nullableString: Schema = { type: ['string', 'null'] };
 const stringList: Schema = { type: 'array', items: { type: 'string' } };
@@ -89,7 +73,7 @@ export const RELEASE_PATHS: Record<string, Schema> = {
         'Sends the raw source unchanged. Without `to`, or with an empty one, the message ' +
         'goes to its original envelope recipients. Each release that reaches the allowlist ' +
         'check is recorded on the message.',
-      parameters: [messageId],
+      parameters: [messageIdParameter],
       requestBody: {
         required: false,
         content: {
@@ -115,7 +99,7 @@ export const RELEASE_PATHS: Record<string, Schema> = {
     get: {
       summary: 'List the releases of a message',
       operationId: 'listReleases',
-      parameters: [messageId],
+      parameters: [messageIdParameter],
       responses: {
         '200': json('Every release, oldest first.', {
           type: 'object',

@@ -1,15 +1,6 @@
 import { MAX_DELAY_MS, MAX_GREYLIST_WAIT_MS } from '../rules/validate.js';
 import { RULE_STAGES } from '../rules/types.js';
-
-type Schema = Record<string, unknown>;
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-function json(description: string, schema: Schema): Schema {
-  return { description, content: { 'application/json': { schema } } };
-}
-
-const apiError = (description: string): Schema => json(description, ref('ApiError'));
+import { apiError, json, ref, type Schema } from './openapi-parts.js';
 
 const ruleId: Schema = {
   name: 'id',

@@ -1,14 +1,5 @@
+import { apiError, json, messageIdParameter, ref, type Schema } from './openapi-parts.js';
 import { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './wait-route.js';
-
-type Schema = Record<string, unknown>;
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-function json(description: string, schema: Schema): Schema {
-  return { description, content: { 'application/json': { schema } } };
-}
-
-const apiError = (description: string): Schema => json(description, ref('ApiError'));
 
 /** The search language in a few lines, for the `q` parameters. */
 export const SEARCH_LANGUAGE_DESCRIPTION =
@@ -25,14 +16,6 @@ const timeZone: Schema = {
   description:
     'IANA time zone for dates without a zone in after: and before:; server time if missing.',
   schema: { type: 'string', examples: ['Europe/Berlin'] },
-};
-
-const messageId: Schema = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'Message id, which is also the id of its delivery.',
-  schema: { type: 'string' },
 };
 
 const tagName: Schema = {
@@ -160,14 +143,14 @@ export const SEARCH_PATHS: Record<string, Schema> = {
     get: {
       summary: 'List the tags of a message',
       operationId: 'getMessageTags',
-      parameters: [messageId],
+      parameters: [messageIdParameter],
       responses: { '200': json('The tags, sorted.', ref('MessageTags')), '404': messageNotFound },
     },
     put: {
       summary: 'Replace the tags of a message',
       operationId: 'setMessageTags',
       description: 'Names are cleaned; an empty list clears the tags. Sends `message.tags`.',
-      parameters: [messageId],
+      parameters: [messageIdParameter],
       requestBody: tagsBody('The new tags.'),
       responses: { '200': messageTags, '400': badTags, '404': messageNotFound },
     },
@@ -175,7 +158,7 @@ export const SEARCH_PATHS: Record<string, Schema> = {
       summary: 'Add tags to a message',
       operationId: 'addMessageTags',
       description: 'Names are cleaned. Sends a `message.tags` live event.',
-      parameters: [messageId],
+      parameters: [messageIdParameter],
       requestBody: tagsBody('The tags to add.'),
       responses: { '200': messageTags, '400': badTags, '404': messageNotFound },
     },
@@ -185,7 +168,7 @@ export const SEARCH_PATHS: Record<string, Schema> = {
       summary: 'Remove a tag from a message',
       operationId: 'removeMessageTag',
       description: 'Sends a `message.tags` live event.',
-      parameters: [messageId, tagName],
+      parameters: [messageIdParameter, tagName],
       responses: { '200': messageTags, '404': messageNotFound },
     },
   },

@@ -2,28 +2,11 @@ import { API_PREFIX } from './api-types.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './delivery-routes.js';
 import { RELEASE_PATHS, RELEASE_SCHEMAS } from './openapi-release.js';
 import { RULE_FILTER_PARAMETER, RULES_PATHS, RULES_SCHEMAS } from './openapi-rules.js';
+import { apiError as error, json, messageIdParameter, ref, type Schema } from './openapi-parts.js';
 import { SCHEMAS } from './openapi-schemas.js';
 import { SEARCH_LANGUAGE_DESCRIPTION, SEARCH_PATHS, SEARCH_SCHEMAS } from './openapi-search.js';
 
-type Schema = Record<string, unknown>;
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-function json(description: string, schema: Schema): Schema {
-  return { description, content: { 'application/json': { schema } } };
-}
-
-function error(description: string): Schema {
-  return json(description, ref('ApiError'));
-}
-
-const messageId: Schema = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'Message id, which is also the id of its delivery.',
-  schema: { type: 'string' },
-};
+const messageId = messageIdParameter;
 
 const notFound = error('No visible message has this id.');
 
