@@ -45,7 +45,7 @@ export interface Config {
   /** Oldest message age kept, in milliseconds, or null for no age limit. */
   maxAgeMs: number | null;
   logLevel: string;
-  /** Where released messages go; release is off when missing or its server is null. */
+  /** Relay settings for released messages. Release is off when missing or its server is null. */
   relay?: RelaySettings;
   /**
    * Fields of `relay` set by a CLI option or variable, which win over the stored settings.

@@ -120,7 +120,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Impo
     );
   }
   const detach = store.attach(events);
-  // NOTE: this pipeline has no failure rules, and no webhook or relay sees these messages,
+  // NOTE: this pipeline has no failure rules, and no webhook or relay receives these messages,
   // because those run in the server. Import through a running server to have them.
   const pipeline = new DeliveryPipeline({
     targets: [store.target],

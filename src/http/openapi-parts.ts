@@ -2,15 +2,15 @@
 
 export type Schema = Record<string, unknown>;
 
-/** A reference to a schema in `components.schemas`. */
+/** Builds a reference to a schema in `components.schemas`. */
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
-/** A response with a JSON body. */
+/** Builds a response with a JSON body. */
 export function json(description: string, schema: Schema): Schema {
   return { description, content: { 'application/json': { schema } } };
 }
 
-/** An error response, whose body is an `ApiError`. */
+/** Builds an error response, whose body is an `ApiError`. */
 export const apiError = (description: string): Schema => json(description, ref('ApiError'));
 
 /** The `id` path parameter of the message routes. */

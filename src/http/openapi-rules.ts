@@ -19,7 +19,7 @@ export const RULE_FILTER_PARAMETER: Schema = {
   in: 'query',
   description:
     'Only deliveries aborted by a failure rule: the rule id, or * for any rule. A rule ' +
-    'aborts a delivery when it refused a step and the transaction then ended uncommitted.',
+    'aborts a delivery when it rejected a step and the transaction then ended uncommitted.',
   schema: { type: 'string', examples: ['*', 'greylist-all'] },
 };
 
@@ -231,7 +231,7 @@ const ruleFields: Schema = {
 export const RULES_SCHEMAS: Record<string, Schema> = {
   RuleInput: {
     type: 'object',
-    description: 'A failure rule as a client sends it; the rules file holds a list of these.',
+    description: 'A failure rule as a client sends it. The rules file contains a list of these.',
     properties: ruleFields,
     required: ['name', 'stage', 'action'],
   },

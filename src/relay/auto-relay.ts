@@ -12,7 +12,7 @@ export type MessageMatcher = (id: string, query: string) => boolean;
 /**
  * Releases each committed message that matches the relay's `relayMatching` query. It runs
  * after commit from the event bus, one release at a time, so a slow relay server never
- * delays an SMTP reply; a full queue drops messages with a warning.
+ * delays an SMTP reply. A full queue drops messages with a warning.
  */
 export class AutoRelay {
   private readonly queue: BoundedQueue<string>;

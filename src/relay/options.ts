@@ -105,7 +105,8 @@ export function relayOptionFields(
 /** Parses `HOST:PORT`, `[IPv6]:PORT` or `HOST`; a missing port is 465 for tls, else 25. */
 function parseServer(value: string, tls: RelayTls): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(value.trim());
-  const port = match?.[3] === undefined ? (tls === 'tls' ? 465 : 25) : Number(match[3]);
+  const defaultPort = tls === 'tls' ? 465 : 25;
+  const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
   if (!match || port < 1 || port > 65535) {
     throw new ConfigError(
       `Invalid --relay-server value "${value}": expected HOST:PORT, such as smtp.example.test:587.`,

@@ -290,7 +290,7 @@ export class LimitScanner {
   }
 }
 
-/** A field name is printable US-ASCII except the colon (RFC 5322 section 3.6.8). */
+/** Tests for a field name byte: printable US-ASCII except the colon (RFC 5322 section 3.6.8). */
 function isFieldNameByte(byte: number): boolean {
   return byte >= 0x21 && byte <= 0x7e && byte !== COLON;
 }

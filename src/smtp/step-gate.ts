@@ -1,11 +1,11 @@
 /**
- * A gate that the failure rules and the pause switch use to reply to SMTP steps that have
- * no delivery behind them: the greeting, HELO/EHLO, AUTH, a MAIL FROM while intake is paused,
- * and the DATA command before its 354 reply.
+ * A gate that replies to SMTP steps with no delivery behind them, for the failure rules and
+ * the pause switch. Those steps are the greeting, HELO/EHLO, AUTH, a MAIL FROM while intake
+ * is paused, and the DATA command before its 354 reply.
  *
  * HACK: smtp-server 3.21.6 has no hook for HELO, EHLO or the DATA command (onData runs after
  * the library has sent 354), so `installCommandGate` wraps those three handlers of its
- * SMTPConnection class. Each wrapper calls the original method unless the gate answers the
+ * SMTPConnection class. Each wrapper calls the original method unless the gate replies to the
  * command, and changes nothing for a server that was not passed to `installCommandGate`.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
@@ -30,7 +30,7 @@ export type GateOutcome =
 
 export interface SmtpStepGate {
   /**
-   * Returns the answer to a step, or null to let it go on as usual. It may wait before it
+   * Returns the reply to a step, or null to let it go on as usual. It may wait before it
    * resolves, which delays the reply. It should not reject.
    */
   check(

@@ -15,7 +15,7 @@ interface Received {
   body: Record<string, unknown>;
 }
 
-/** A loopback HTTP server that records each request and responds with `respond`. */
+/** Starts a loopback HTTP server that records each request and responds with `respond`. */
 async function startReceiver(
   respond: (request: Received, count: number, response: ServerResponse) => void,
 ): Promise<{ url: string; requests: Received[]; close(): Promise<void> }> {

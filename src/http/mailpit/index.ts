@@ -81,7 +81,7 @@ export function mailpitRoutes(deps: MailpitDeps): Hono {
   if (deps.rules) v1.route('/', chaosRoutes(deps.rules));
   if (deps.relay) v1.route('/', mailpitReleaseRoutes(deps.relay));
   // MAILPIT-OPTIONAL-ROUTES-END
-  // Mailpit's answers while those features are off; the routers above take precedence.
+  // Mailpit's responses while those features are off. The routers above take precedence.
   v1.on(['GET', 'PUT'], '/chaos', (c) => c.text('Chaos is not enabled', 400));
   v1.post('/message/:id/release', (c) => c.text('Message relay is not enabled', 400));
   v1.all('*', (c) => c.text(PAGE_NOT_FOUND, 404));
