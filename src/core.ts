@@ -55,6 +55,8 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
       path: config.dbPath,
       logger: logger.child({ module: 'store' }),
       retention: { maxMessages: config.maxMessages, maxAgeMs: config.maxAgeMs },
+      // The pipeline below waits for the commit, together with its trace.
+      durableCommit: false,
     });
   } catch (error) {
     await unlock?.();
@@ -83,6 +85,7 @@ export async function startCore(config: Config, logger: Logger): Promise<Core> {
       logger: logger.child({ module: 'pipeline' }),
       maxRecipients: config.maxRecipients,
       rules: rules.hooks,
+      durable: () => store.durable(),
     });
     const smtp = new SmtpEndpoint({
       host: config.smtp.host,

@@ -17,6 +17,12 @@ export interface PipelineOptions {
   maxRecipients: number;
   /** Failure rules asked before the targets at each step; none when missing. */
   rules?: DeliveryRules;
+  /**
+   * Resolves once the targets' commits and the recorded steps are stored durably.
+   * commit() awaits it after it records the commit step, so that a client acknowledged
+   * with 250 finds the delivery stored and recorded as committed, even after a crash.
+   */
+  durable?: () => Promise<void>;
 }
 
 export const RCPT_ACCEPTED: SmtpReply = { code: 250, enhancedCode: '2.1.5', message: 'Accepted' };
@@ -220,6 +226,14 @@ export class PipelineDelivery implements Delivery {
       at: Date.now(),
       reply: { code: 250, enhancedCode: '2.0.0', message: `Ok: queued as ${this.meta.id}` },
     });
+    try {
+      await this.options.durable?.();
+    } catch (error) {
+      this.logger.error({ err: error }, 'storing the commit failed');
+      throw new SmtpError(451, '4.3.0', 'Local error in processing, try again later', {
+        cause: error,
+      });
+    }
   }
 
   async abort(reason: AbortReason): Promise<void> {

@@ -9,6 +9,7 @@ import { RetentionPruner, resolveRetention, type RetentionPolicy } from './reten
 import { SearchIndex } from './search-index.js';
 import { SqliteTarget } from './sqlite-target.js';
 import { TraceWriter } from './trace-writer.js';
+import { TurnTransaction } from './turn-transaction.js';
 
 export type * from './query-types.js';
 export { openDatabase } from './db.js';
@@ -32,6 +33,8 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** Clock in milliseconds since the epoch, replaceable so that tests control time. */
   now?: () => number;
+  /** See SqliteTargetOptions.durableCommit; true by default. */
+  durableCommit?: boolean;
 }
 
 /** An open store: the delivery target, the trace writer's subscription and the queries. */
@@ -48,6 +51,8 @@ export interface Store {
   prune(): number;
   /** Subscribes the trace writer to `bus` and returns the function that unsubscribes it. */
   attach(bus: EventBus): () => void;
+  /** Resolves once every write so far is committed to the file; see TurnTransaction. */
+  durable(): Promise<void>;
   /** Unsubscribes from every bus and closes the database. Safe to call twice. */
   close(): void;
 }
@@ -82,12 +87,20 @@ export function openStore(options: StoreOptions): Store {
     throw error;
   }
 
-  const target = new SqliteTarget({ db, logger, retention, now });
+  const target = new SqliteTarget({
+    db,
+    logger,
+    retention,
+    now,
+    durableCommit: options.durableCommit,
+  });
   const writer = new TraceWriter(db, logger);
   const queries = new StoreQueries(db);
   const detachers = new Set<() => void>();
   const pruner = new RetentionPruner(db, retention);
   const prune = (): number => db.transaction(() => pruner.prune(now()))();
+  const turn = TurnTransaction.of(db);
+  turn.onCommitError = (error) => logger.error({ err: error }, 'committing the writes failed');
   // NOTE: rows pruned here produce no live event, so an open UI shows them until it
   // reloads its list.
   const pruneTimer = setInterval(() => {
@@ -116,10 +129,12 @@ export function openStore(options: StoreOptions): Store {
       detachers.add(detach);
       return detach;
     },
+    durable: () => turn.durable(),
     close() {
       clearInterval(pruneTimer);
       for (const detach of [...detachers]) detach();
       if (!db.open) return;
+      turn.commit();
       db.pragma('optimize');
       db.close();
       logger.info({ path: options.path }, 'store closed');

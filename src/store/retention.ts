@@ -10,6 +10,13 @@ export interface RetentionPolicy {
 
 export const DEFAULT_RETENTION: RetentionPolicy = { maxMessages: 10_000, maxAgeMs: null };
 
+/**
+ * Publishes between two runs of the count limit on failed deliveries after a commit. Each
+ * run costs a query, and a few dozen failed deliveries over the limit for a moment are
+ * harmless; the periodic prune() runs it too.
+ */
+const PUBLISHES_PER_FAILED_PRUNE = 32;
+
 /** Checks a policy and fills in the defaults. Throws a RangeError that names an invalid value. */
 export function resolveRetention(policy: Partial<RetentionPolicy> = {}): RetentionPolicy {
   const maxMessages = policy.maxMessages ?? DEFAULT_RETENTION.maxMessages;
@@ -48,6 +55,8 @@ export class RetentionPruner {
    * extra run.
    */
   private visibleCount: number | null = null;
+  /** Publishes since the failed deliveries were last pruned; the first publish prunes them. */
+  private publishesSinceFailedPrune = PUBLISHES_PER_FAILED_PRUNE;
 
   constructor(
     db: Database,
@@ -103,19 +112,31 @@ export class RetentionPruner {
    * known to be within maxMessages, it skips the count limit on them and the session
    * rules, because those queries read every visible message or every session and would
    * otherwise run at every commit. A commit adds no session without deliveries, and the
-   * periodic prune() still applies the session rules.
+   * periodic prune() still applies the session rules. The count limit on failed
+   * deliveries runs at every PUBLISHES_PER_FAILED_PRUNE-th publish.
    */
   pruneAfterPublish(now: number): number {
     if (this.visibleCount !== null && this.visibleCount < this.policy.maxMessages) {
       this.visibleCount += 1;
-      return this.pruneDeliveries(now);
+      this.publishesSinceFailedPrune += 1;
+      return this.pruneDeliveries(
+        now,
+        this.publishesSinceFailedPrune >= PUBLISHES_PER_FAILED_PRUNE,
+      );
     }
     return this.prune(now);
   }
 
-  /** Applies the count limit on failed deliveries and the age limit on every delivery. */
-  private pruneDeliveries(now: number): number {
-    let deleted = this.pruneFailed.run({ max: this.policy.maxMessages }).changes;
+  /**
+   * Applies the count limit on failed deliveries, unless `pruneFailed` is false, and the
+   * age limit on every delivery.
+   */
+  private pruneDeliveries(now: number, pruneFailed = true): number {
+    let deleted = 0;
+    if (pruneFailed) {
+      this.publishesSinceFailedPrune = 0;
+      deleted += this.pruneFailed.run({ max: this.policy.maxMessages }).changes;
+    }
     if (this.policy.maxAgeMs !== null) {
       deleted += this.pruneOld.run({ cutoff: now - this.policy.maxAgeMs }).changes;
     }

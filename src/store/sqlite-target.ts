@@ -14,6 +14,7 @@ import type { StoredPart } from './parse/parts.js';
 import { RetentionPruner, type RetentionPolicy } from './retention.js';
 import { SearchIndex } from './search-index.js';
 import { TagStore } from './tags.js';
+import { TurnTransaction } from './turn-transaction.js';
 import { WriteLane } from './write-lane.js';
 
 export interface SqliteTargetOptions {
@@ -22,6 +23,12 @@ export interface SqliteTargetOptions {
   retention: RetentionPolicy;
   /** Clock in milliseconds since the epoch, replaceable so that tests control time. */
   now?: () => number;
+  /**
+   * Whether commit() waits until the message is committed to the database file (true by
+   * default). The core turns it off because its pipeline waits for that itself, after it
+   * has recorded the commit step, so that both reach the file in one SQLite commit.
+   */
+  durableCommit?: boolean;
 }
 
 /** Builds the reply for a storage failure: 451, so that the client retries later. */
@@ -71,14 +78,32 @@ export class SqliteTarget implements DeliveryTarget {
     const searchIndex = new SearchIndex(db);
     const tags = new TagStore(db, options.logger);
     const now = options.now ?? Date.now;
+    const turn = TurnTransaction.of(db);
+    const writing = new Set<object>();
+    // A delivery that is writing its message will soon await a commit too. Holding the
+    // commit for it lets parallel sessions share one commit.
+    turn.addHold(() => writing.size > 0);
 
     this.store = {
       now,
+      writing,
+      durableCommit: options.durableCommit ?? true,
       lane: new WriteLane(),
-      stage: (message) => staging.stage(message),
-      stageParts: (id, parts) => staging.stageParts(id, parts),
-      storeRaw: (id, raw) => staging.storeRaw(id, raw),
-      publish: (id) =>
+      stage: (message) => {
+        turn.enter();
+        staging.stage(message);
+      },
+      stageParts: (id, parts) => {
+        turn.enter();
+        staging.stageParts(id, parts);
+      },
+      storeRaw: (id, raw) => {
+        turn.enter();
+        return staging.storeRaw(id, raw);
+      },
+      durable: () => turn.durable(),
+      publish: (id) => {
+        turn.enter();
         db.transaction(() => {
           if (!staging.publish(id)) {
             throw new Error(
@@ -88,8 +113,12 @@ export class SqliteTarget implements DeliveryTarget {
           searchIndex.index(id);
           tags.applyAutomatic(id);
           pruner.pruneAfterPublish(now());
-        })(),
-      discard: (id) => staging.discard(id),
+        })();
+      },
+      discard: (id) => {
+        turn.enter();
+        staging.discard(id);
+      },
     };
   }
 
@@ -102,6 +131,10 @@ export class SqliteTarget implements DeliveryTarget {
 /** The writes a delivery needs, shared by every delivery of one target. */
 interface MessageStore {
   now(): number;
+  /** Deliveries between the start of body() and their commit or abort. */
+  writing: Set<object>;
+  /** See SqliteTargetOptions.durableCommit. */
+  durableCommit: boolean;
   /** Queue for every write below except `discard`, which abort() runs at once. */
   lane: WriteLane;
   stage(message: MessageToStage): void;
@@ -114,6 +147,8 @@ interface MessageStore {
    */
   publish(id: string): void;
   discard(id: string): void;
+  /** Resolves once the writes so far are committed to the database file. */
+  durable(): Promise<void>;
 }
 
 /** `staging`: some rows are written, but the raw source is still missing. */
@@ -141,10 +176,18 @@ class SqliteDelivery implements Delivery {
 
   async body(header: MessageHeader, body: BodyBuffer): Promise<void> {
     const startedParsing = Date.now();
-    const counts = await this.stageParsed(header, body);
-    // A null result or false means that abort() arrived meanwhile and nothing is left staged.
-    if (counts === null || !(await this.stageRaw(body))) {
-      return;
+    this.store.writing.add(this);
+    let counts: { parts: number; warnings: number } | null;
+    try {
+      counts = await this.stageParsed(header, body);
+      // A null result or false means that abort() arrived meanwhile and nothing is left
+      // staged.
+      if (counts === null || !(await this.stageRaw(body))) {
+        return;
+      }
+    } catch (error) {
+      this.store.writing.delete(this);
+      throw error;
     }
     this.state = 'staged';
     this.logger.debug(
@@ -269,20 +312,33 @@ class SqliteDelivery implements Delivery {
     }
     // SQLite rewrites the whole row on UPDATE, raw source included, so publishing a large
     // message is a long write too and waits for its turn.
-    await this.store.lane.run(() => {
+    try {
+      await this.store.lane.run(() => {
+        try {
+          this.store.publish(this.meta.id);
+        } catch (error) {
+          this.logger.error({ err: error }, 'committing the message failed');
+          throw storageError(error);
+        }
+      });
+    } finally {
+      this.store.writing.delete(this);
+    }
+    if (this.store.durableCommit) {
       try {
-        this.store.publish(this.meta.id);
+        await this.store.durable();
       } catch (error) {
         this.logger.error({ err: error }, 'committing the message failed');
         throw storageError(error);
       }
-    });
+    }
     this.state = 'committed';
   }
 
   async abort(reason: AbortReason): Promise<void> {
     const wasStaged = this.state === 'staging' || this.state === 'staged';
     this.state = 'aborted';
+    this.store.writing.delete(this);
     if (!wasStaged) return;
     try {
       this.store.discard(this.meta.id);

@@ -9,12 +9,14 @@ import type {
   TranscriptLine,
 } from '../delivery/events.js';
 import { prepareInsertDelivery } from './delivery-rows.js';
+import { TurnTransaction } from './turn-transaction.js';
 
 /**
  * Persists every delivery and session event as it is emitted: the delivery rows with
  * their state, the recipients with their outcome, each step as a `delivery_events` row,
  * and the SMTP transcript. Writes are synchronous, so a step is stored before any later
- * bus subscriber receives it.
+ * bus subscriber receives it. They join the store's shared transaction (TurnTransaction),
+ * which commits when a delivery awaits it or after a short delay.
  *
  * An event for a delivery that no longer exists (a user deleted it between its commit and
  * the commit event) is skipped. A failed write is logged and not rethrown, because the
@@ -31,11 +33,13 @@ export class TraceWriter {
   private readonly ensureSession: Statement;
   private readonly insertLine: Statement;
   private readonly closeSession: Statement;
+  private readonly turn: TurnTransaction;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly logger: Logger,
   ) {
+    this.turn = TurnTransaction.of(db);
     this.insertDelivery = prepareInsertDelivery(db);
     this.insertEvent = db.prepare(`
       INSERT INTO delivery_events (delivery_id, seq, at, type, data)
@@ -92,13 +96,20 @@ export class TraceWriter {
     return bus.subscribe((event) => this.write(event));
   }
 
-  /** Stores one event. It does not throw, because a failure is logged with the event's ids. */
+  /**
+   * Stores one event. It does not throw, because a failure is logged with the event's ids.
+   * The event's statements run in the shared transaction without a savepoint of their
+   * own: a savepoint per event cost more than the statements, and a statement that fails
+   * leaves at most the event's earlier row (a state change without its step, or the
+   * reverse) in the trace.
+   */
   write(event: CoreEvent): void {
     try {
+      this.turn.enter();
       if ('deliveryId' in event) {
-        this.db.transaction(() => this.writeDeliveryEvent(event))();
+        this.writeDeliveryEvent(event);
       } else {
-        this.db.transaction(() => this.writeSessionEvent(event))();
+        this.writeSessionEvent(event);
       }
     } catch (error) {
       const ids = 'deliveryId' in event ? { msgId: event.deliveryId } : { cid: event.sessionId };

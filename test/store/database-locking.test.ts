@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,10 +59,14 @@ describe('SqliteTarget', () => {
     });
 
     it('stores parallel deliveries during delete all', async () => {
-      const queries = new StoreQueries(reader);
-      // Staggered starts, so that some deliveries commit while others are still open.
+      // The delete runs on the store's own connection, as the HTTP API's does: the store
+      // holds its write transaction across turns, and a second connection in this thread
+      // would block the commit it waits for. The reader checks the file afterwards.
+      const queries = harness.store.queries;
+      // Starts 3 ms apart, spread over several times the longest hold of a commit
+      // (MAX_HOLD_MS), so that some deliveries commit while others are still open.
       const sends = Array.from({ length: 20 }, async (_, index) => {
-        for (let wait = 0; wait < index; wait += 1) await nextTurn();
+        await sleep(index * 3);
         return deliver(harness, message(`parallel ${index}`));
       });
       let deleted = -1;
@@ -72,9 +76,10 @@ describe('SqliteTarget', () => {
         settled = true;
       });
       for (let turn = 0; turn < 10_000 && !settled; turn += 1) {
-        const visible = queries.listMessages().length;
-        if (deleted === -1 && visible > 0) {
-          inProgressAtDelete = queries.counts().inProgress;
+        // Delete all once one delivery has finished, while others are still open.
+        const counts = queries.counts();
+        if (deleted === -1 && counts.inProgress < counts.deliveries) {
+          inProgressAtDelete = counts.inProgress;
           deleted = queries.deleteAll();
         }
         await nextTurn();
@@ -85,8 +90,10 @@ describe('SqliteTarget', () => {
       expect(deleted).toBeGreaterThan(0);
       // Some deliveries were still open when everything was deleted.
       expect(inProgressAtDelete).toBeGreaterThan(0);
-      expect(queries.counts().messages + deleted).toBe(20);
-      expect(queries.counts().inProgress).toBe(0);
+      harness.close();
+      const onFile = new StoreQueries(reader).counts();
+      expect(onFile.messages + deleted).toBe(20);
+      expect(onFile.inProgress).toBe(0);
       const errors = harness.logLines.filter((line) => line.level === ERROR_LEVEL);
       expect(errors).toEqual([]);
     });
