@@ -4,6 +4,12 @@ import type { MsgMetadata } from '../delivery/types.js';
 import { prepareInsertDelivery } from './delivery-rows.js';
 import type { ParsedMessage } from './parse/parse-message.js';
 import type { StoredPart } from './parse/parts.js';
+import {
+  contentSourceColumn,
+  FIND_CONTENT_SOURCE_SQL,
+  type PartContentSource,
+} from './part-content.js';
+import { compressRawChunks } from './raw-source.js';
 
 /** A message ready to be staged: what was parsed from it, its size and the envelope. */
 export interface MessageToStage {
@@ -17,9 +23,6 @@ export interface MessageToStage {
   parsed: ParsedMessage;
 }
 
-// Placeholder for the NOT NULL raw column until storeRaw() fills it in.
-const EMPTY_RAW = Buffer.alloc(0);
-
 /**
  * The writes behind the staging protocol. `stage` inserts a message with staged = 1,
  * `stageParts` adds its parts and `storeRaw` its raw source, `publish` makes it visible
@@ -32,7 +35,10 @@ export class MessageStaging {
   private readonly insertMessage: Statement;
   private readonly insertHeader: Statement;
   private readonly insertPart: Statement;
-  private readonly updateRaw: Statement;
+  private readonly findContentSource: Statement;
+  private readonly isStaged: Statement;
+  private readonly deleteRawChunks: Statement;
+  private readonly insertRawChunk: Statement;
   private readonly publishStaged: Statement;
 
   constructor(private readonly db: Database) {
@@ -42,11 +48,11 @@ export class MessageStaging {
       INSERT INTO messages (
         id, staged, received_at, message_id, subject, from_addresses, to_addresses,
         cc_addresses, reply_to_addresses, envelope_recipients, date, date_is_received_at,
-        size, snippet, has_attachments, attachment_count, warnings, text, html, raw
+        size, snippet, has_attachments, attachment_count, warnings, text, html
       ) VALUES (
         @id, 1, @receivedAt, @messageId, @subject, @from, @to,
         @cc, @replyTo, @envelope, @date, @dateIsReceivedAt,
-        @size, @snippet, @hasAttachments, @attachmentCount, @warnings, @text, @html, @raw
+        @size, @snippet, @hasAttachments, @attachmentCount, @warnings, @text, @html
       )
     `);
     this.insertHeader = db.prepare(`
@@ -56,19 +62,23 @@ export class MessageStaging {
     this.insertPart = db.prepare(`
       INSERT INTO parts (
         message_id, part_id, parent_part_id, position, kind, content_type, charset,
-        disposition, filename, download_name, content_id, size, content
+        disposition, filename, download_name, content_id, size, content_source, content
       ) VALUES (
         @messageId, @partId, @parentPartId, @position, @kind, @contentType, @charset,
-        @disposition, @filename, @downloadName, @contentId, @size, @content
+        @disposition, @filename, @downloadName, @contentId, @size, @contentSource, @content
       )
     `);
-    this.updateRaw = db.prepare('UPDATE messages SET raw = ? WHERE id = ? AND staged = 1');
+    this.findContentSource = db.prepare(FIND_CONTENT_SOURCE_SQL);
+    this.isStaged = db.prepare('SELECT 1 FROM messages WHERE id = ? AND staged = 1');
+    this.deleteRawChunks = db.prepare('DELETE FROM message_raw_chunks WHERE message_id = ?');
+    this.insertRawChunk = db.prepare(`
+      INSERT INTO message_raw_chunks (message_id, seq, compression, data) VALUES (?, ?, ?, ?)`);
     this.publishStaged = db.prepare('UPDATE messages SET staged = 0 WHERE id = ? AND staged = 1');
   }
 
   /**
-   * Inserts the message and its header fields with staged = 1, in one transaction, with
-   * an empty raw source that `storeRaw` replaces. The parts are left to `stageParts`. The
+   * Inserts the message and its header fields with staged = 1, in one transaction,
+   * without the raw source, which `storeRaw` adds. The parts are left to `stageParts`. The
    * delivery row is created too if the trace writer has not created it, so that the
    * message's foreign key is satisfied.
    */
@@ -98,7 +108,6 @@ export class MessageStaging {
         warnings: JSON.stringify(parsed.warnings),
         text: parsed.text,
         html: parsed.html,
-        raw: EMPTY_RAW,
       });
       for (const field of parsed.headers) {
         this.insertHeader.run(meta.id, field.position, field.name, field.value, field.rawValue);
@@ -106,22 +115,50 @@ export class MessageStaging {
     })();
   }
 
-  /** Inserts parts of a staged message, in one transaction. */
+  /**
+   * Inserts parts of a staged message, in one transaction. A body part whose content is
+   * byte for byte the message's text or HTML stores a reference to that
+   * column in place of a second copy.
+   */
   stageParts(id: string, parts: StoredPart[]): void {
     this.db.transaction(() => {
       for (const part of parts) {
-        this.insertPart.run({ messageId: id, ...part });
+        const contentSource = this.contentSourceOf(id, part);
+        this.insertPart.run({
+          messageId: id,
+          ...part,
+          contentSource,
+          content: contentSource === null ? part.content : null,
+        });
       }
     })();
   }
 
+  private contentSourceOf(id: string, part: StoredPart): PartContentSource | null {
+    const column = contentSourceColumn(part.contentType);
+    if (part.kind !== 'body' || part.content === null || column === null) return null;
+    const row = this.findContentSource.get({ id, column, content: part.content }) as
+      { source: PartContentSource | null } | undefined;
+    return row?.source ?? null;
+  }
+
   /**
-   * Stores the raw source of a staged message. Returns false when no staged row was found.
-   * SQLite copies the bound bytes and builds the row from the copy, so the statement
-   * needs about twice the size of `raw` in memory on top of `raw` itself.
+   * Stores the raw source of a staged message in compressed chunks (see raw-source.ts),
+   * in one transaction, replacing any stored before. Returns false when no staged row was
+   * found. Each statement binds one compressed chunk, so the write needs little memory on
+   * top of `raw` itself.
    */
   storeRaw(id: string, raw: Buffer): boolean {
-    return this.updateRaw.run(raw, id).changes === 1;
+    return this.db.transaction(() => {
+      if (this.isStaged.get(id) === undefined) return false;
+      this.deleteRawChunks.run(id);
+      let seq = 0;
+      for (const chunk of compressRawChunks(raw)) {
+        this.insertRawChunk.run(id, seq, chunk.compression, chunk.data);
+        seq += 1;
+      }
+      return true;
+    })();
   }
 
   /** Makes a staged message visible. Returns false when no staged row was found. */

@@ -3,6 +3,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { MessageSearch, type SearchOptions, type SearchResult } from '../search/message-search.js';
 import { compileSearch } from '../search/search-sql.js';
 import { normalizeContentId } from './parse/parts.js';
+import { partContentSql } from './part-content.js';
+import { RawSourceReader } from './raw-source.js';
 import type {
   DeliveryDetail,
   DeliveryFilter,
@@ -66,9 +68,11 @@ export class StoreQueries {
   private readonly filterStatements = new Map<string, Statement>();
   private readonly messageSearch: MessageSearch;
   private readonly tags: TagStore;
+  private readonly rawSource: RawSourceReader;
 
   constructor(private readonly db: Database) {
     this.statements = prepareStatements(db);
+    this.rawSource = new RawSourceReader(db);
     this.messageSearch = new MessageSearch(db);
     this.tags = new TagStore(db);
   }
@@ -220,8 +224,7 @@ export class StoreQueries {
 
   /** Returns the message bytes exactly as received, or null. */
   getRaw(id: string): Buffer | null {
-    const row = this.statements.getRaw.get(id) as { raw: Buffer } | undefined;
-    return row ? row.raw : null;
+    return this.rawSource.read(id);
   }
 
   /** Lists every header field of a visible message in order, or none for an unknown id. */
@@ -374,7 +377,6 @@ function prepareStatements(db: Database) {
       ORDER BY received_at DESC, rowid DESC LIMIT ? OFFSET ?`),
     getMessage: db.prepare(`SELECT * ${visible} AND id = ?`),
     getMessageSubject: db.prepare(`SELECT subject ${visible} AND id = ?`),
-    getRaw: db.prepare(`SELECT raw ${visible} AND id = ?`),
     listHeaders: db.prepare(`
       SELECT h.position, h.name, h.value, h.raw_value
       FROM headers h JOIN messages m ON m.id = h.message_id AND m.staged = 0
@@ -384,7 +386,7 @@ function prepareStatements(db: Database) {
       FROM parts WHERE message_id = (SELECT id ${visible} AND id = ?)
       ORDER BY position`),
     getPart: db.prepare(`
-      SELECT ${PART_COLUMNS}, content
+      SELECT ${PART_COLUMNS}, ${partContentSql()} AS content
       FROM parts WHERE message_id = (SELECT id ${visible} AND id = ?) AND part_id = ?`),
     deleteDelivery: db.prepare(`
       DELETE FROM deliveries WHERE id = ? AND state != 'in-progress'

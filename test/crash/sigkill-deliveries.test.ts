@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { rawSourceSql, registerRawSourceFunctions } from '../../src/store/raw-source.js';
 import { Random } from '../support/random.js';
 import { RawSmtpClient } from '../support/raw-smtp-client.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -164,10 +165,12 @@ describe('SIGKILL during deliveries', () => {
 
       const acked = attempts.filter((attempt) => attempt.queuedId !== null);
       const db = new Database(dbPath, { readonly: true });
+      registerRawSourceFunctions(db);
       try {
         const rows = db
           .prepare(
-            `SELECT d.id, d.state, m.raw, m.staged, m.subject
+            `SELECT d.id, d.state, m.staged, m.subject,
+               CASE WHEN m.id IS NULL THEN NULL ELSE ${rawSourceSql('m.id')} END AS raw
              FROM deliveries d LEFT JOIN messages m ON m.id = d.id`,
           )
           .all() as Array<{

@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 
+import { rawSourceSql, registerRawSourceFunctions } from '../../store/raw-source.js';
+
 export type SearchKind = 'from' | 'to' | 'containing';
 
 /**
@@ -12,6 +14,7 @@ export class MailhogSearch {
   private readonly statements: Record<SearchKind, { count: Statement; page: Statement }>;
 
   constructor(db: Database) {
+    registerRawSourceFunctions(db);
     const conditions: Record<SearchKind, string> = {
       from: `(d.mail_from LIKE @pattern ESCAPE '\\' OR EXISTS (SELECT 1 FROM headers h
         WHERE h.message_id = m.id AND lower(h.name) = 'from' AND h.raw_value LIKE @pattern ESCAPE '\\'))`,
@@ -19,7 +22,7 @@ export class MailhogSearch {
           AND r.address LIKE @pattern ESCAPE '\\')
         OR EXISTS (SELECT 1 FROM headers h
           WHERE h.message_id = m.id AND lower(h.name) = 'to' AND h.raw_value LIKE @pattern ESCAPE '\\'))`,
-      containing: `CAST(m.raw AS TEXT) LIKE @pattern ESCAPE '\\'`,
+      containing: `CAST(${rawSourceSql('m.id')} AS TEXT) LIKE @pattern ESCAPE '\\'`,
     };
     const source = 'FROM messages m JOIN deliveries d ON d.id = m.id WHERE m.staged = 0 AND';
     const prepare = (condition: string) => ({

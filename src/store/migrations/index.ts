@@ -3,6 +3,7 @@ import { SEARCH_AND_TAGS_SCHEMA } from './002-search-and-tags.js';
 import { RULES_SCHEMA } from './003-rules.js';
 import { MESSAGE_RELEASES_SCHEMA } from './004-message-releases.js';
 import { SETTINGS_SCHEMA } from './005-settings.js';
+import { COMPACT_STORAGE_SCHEMA } from './006-compact-storage.js';
 
 /** One schema change. `version` is the value of `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'failure rules', sql: RULES_SCHEMA },
   { version: 4, name: 'message releases', sql: MESSAGE_RELEASES_SCHEMA },
   { version: 5, name: 'settings', sql: SETTINGS_SCHEMA },
+  { version: 6, name: 'compact storage', sql: COMPACT_STORAGE_SCHEMA },
 ];
