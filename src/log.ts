@@ -1,7 +1,10 @@
+import { createRequire } from 'node:module';
+
 import { pino, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
 
 export type { Logger } from 'pino';
+
+type PinoPrettyModule = typeof import('pino-pretty');
 
 export interface LogOptions {
   /** pino level name: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
@@ -19,6 +22,9 @@ export function createLogger(options: LogOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
   const level = options.level ?? 'info';
   if ((destination as NodeJS.WriteStream).isTTY) {
+    // Loaded only for a terminal, so that a server logging JSON never holds pino-pretty and
+    // its dependencies in memory. It is a CommonJS package, so require() loads it at once.
+    const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as PinoPrettyModule;
     const pretty = PinoPretty({
       destination,
       sync: true,

@@ -1,6 +1,7 @@
-import { parseAddressHeader, type EmailAddress } from 'mailparser';
+import type { EmailAddress } from 'mailparser';
 
 import { parseHeader, type HeaderField } from '../message/header.js';
+import { loadMailparser } from '../message/mail-libraries.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -170,7 +171,7 @@ export function headerRecipients(fields: HeaderField[]): string[] {
     .map((field) => field.value);
   if (values.length === 0) return [];
   const addresses: string[] = [];
-  collectMailboxes(parseAddressHeader(values).value, addresses);
+  collectMailboxes(loadMailparser().parseAddressHeader(values).value, addresses);
   return addresses;
 }
 

@@ -1,7 +1,8 @@
-import { parseAddressHeader, type EmailAddress } from 'mailparser';
+import type { EmailAddress } from 'mailparser';
 
 import { NULL_SENDER } from '../address/index.js';
 import type { MessageHeader } from '../message/header.js';
+import { loadMailparser } from '../message/mail-libraries.js';
 
 /** Recipient of an imported message whose header names no To, Cc or Bcc address. */
 export const FALLBACK_RECIPIENT = 'local@localhost';
@@ -78,7 +79,7 @@ function fieldValues(header: MessageHeader, name: string): string[] {
 function mailboxes(values: string[]): string[] {
   if (values.length === 0) return [];
   const addresses: string[] = [];
-  collect(parseAddressHeader(values).value, addresses);
+  collect(loadMailparser().parseAddressHeader(values).value, addresses);
   return addresses;
 }
 

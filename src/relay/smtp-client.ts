@@ -1,4 +1,4 @@
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import type { RelaySettings } from './settings.js';
 
@@ -52,7 +52,9 @@ export async function sendRawMessage(
   const server = settings.server;
   if (server === null) throw new RelayError('No relay server is configured.', null);
 
-  const connection = new SMTPConnection({
+  // Imported on the first release, so a server that never relays keeps the client out of memory.
+  const { default: SMTPConnectionClass } = await import('nodemailer/lib/smtp-connection');
+  const connection = new SMTPConnectionClass({
     host: server.host,
     port: server.port,
     secure: settings.tls === 'tls',

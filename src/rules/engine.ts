@@ -1,7 +1,6 @@
-import libmime from 'libmime';
-
 import type { RuleRef } from '../delivery/rule-hooks.js';
 import type { HeaderField } from '../message/header.js';
+import { loadLibmime } from '../message/mail-libraries.js';
 import { compilePattern, type PatternTest } from './pattern.js';
 import type {
   RuleAction,
@@ -245,7 +244,7 @@ function fieldValues(context: StepContext, name: string): string[] {
 
 function decodeEncodedWords(value: string): string {
   try {
-    return libmime.decodeWords(value);
+    return loadLibmime().decodeWords(value);
   } catch {
     return value;
   }

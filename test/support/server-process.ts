@@ -17,19 +17,24 @@ export interface ServerProcess {
 
 /**
  * Starts the CLI from source with free ports and waits until it prints its addresses.
- * Extra arguments follow the port options; the caller ends the process.
+ * Extra arguments follow the port options; `node.args` go to Node.js before the script, and
+ * `node.env` adds environment variables. The caller ends the process.
  */
 export async function startServerProcess(
   args: string[],
   timeoutMs = 20_000,
+  node: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', '--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', ...args],
+    [
+      ...['--import', 'tsx', ...(node.args ?? []), 'src/cli.ts'],
+      ...['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', ...args],
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MAILSCOPE_LOG_LEVEL: 'warn' },
+      env: { ...process.env, MAILSCOPE_LOG_LEVEL: 'warn', ...node.env },
     },
   );
   let stdout = '';

@@ -2,13 +2,11 @@ import { Hono, type Context } from 'hono';
 
 import type { PartRecord } from '../../store/index.js';
 import { responseBytes } from '../responses.js';
-import { checkHtml } from './html-check.js';
 import type { MailpitDeps } from './index.js';
 import { checkLinks, extractLinks } from './link-check.js';
 import { buildMessage, headerMap } from './message-view.js';
 import { setRead } from './messages-routes.js';
 import { MESSAGE_NOT_FOUND, PAGE_NOT_FOUND, resolveMessageId } from './request.js';
-import { makeThumbnail } from './thumbnail.js';
 
 /**
  * The policy of a part served as a file: no scripts, so that an HTML or SVG attachment
@@ -23,6 +21,9 @@ const CHARSET = /^[\w.:+-]+$/;
 /**
  * Builds the routes of one message in Mailpit's API v1, under /message/{id}. Every route takes
  * `latest` as the id; only reading the message itself and the link check mark it read.
+ *
+ * The thumbnail and HTML check modules are imported on their first request, because jimp,
+ * htmlparser2 and postcss would otherwise take memory in every server that never uses them.
  */
 export function messageRoutes(deps: MailpitDeps): Hono {
   const { store } = deps;
@@ -85,16 +86,18 @@ export function messageRoutes(deps: MailpitDeps): Hono {
     if (part === null || part.kind === 'multipart') {
       return c.text(`Part ${partId} of message ${c.req.param('id')} not found`, 400);
     }
+    const { makeThumbnail } = await import('./thumbnail.js');
     const jpeg = await makeThumbnail(part.contentType, part.content);
     c.header('Content-Type', 'image/jpeg');
     return c.body(responseBytes(jpeg));
   });
 
-  routes.get('/message/:id/html-check', (c) => {
+  routes.get('/message/:id/html-check', async (c) => {
     const found = target(c);
     if (found instanceof Response) return found;
     const html = store.queries.getMessage(found.id)?.html ?? '';
     if (html.trim() === '') return c.text('message does not contain HTML', 400);
+    const { checkHtml } = await import('./html-check.js');
     return c.json(checkHtml(html));
   });
 

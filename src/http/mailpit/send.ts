@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import MailComposer, { type MailComposerAttachment } from 'nodemailer/lib/mail-composer';
+import type { MailComposerAttachment } from 'nodemailer/lib/mail-composer';
 
 import { ImportError } from '../../import/index.js';
 import { cleanTagNames, MAX_TAG_LENGTH, MAX_TAGS_PER_MESSAGE } from '../../store/tags.js';
@@ -112,6 +112,8 @@ export async function buildSendMessage(request: unknown): Promise<Buffer> {
   const headers = extraHeaders(field(request, 'Headers'), tags.length > 0);
   if (tags.length > 0) headers['X-Tags'] = tags.join(', ');
 
+  // Imported on the first send, so a server that never sends keeps the composer out of memory.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const composer = new MailComposer({
     from,
     to,

@@ -1,6 +1,7 @@
-import { parseAddressHeader, type EmailAddress } from 'mailparser';
+import type { EmailAddress } from 'mailparser';
 
 import { addressForLookup } from '../../address/index.js';
+import { loadMailparser } from '../../message/mail-libraries.js';
 import type { AddressEntry, HeaderRecord, MessageDetail, Store } from '../../store/index.js';
 import { deliveryEnvelope } from './rows.js';
 import type { MailpitAddress, MailpitMessageSummary } from './types.js';
@@ -76,7 +77,8 @@ export function bccAddresses(
   const bccValues = headers
     .filter((header) => header.name.toLowerCase() === 'bcc')
     .map((header) => header.rawValue);
-  const bcc = bccValues.length === 0 ? [] : mailboxesOf(parseAddressHeader(bccValues).value);
+  const bcc =
+    bccValues.length === 0 ? [] : mailboxesOf(loadMailparser().parseAddressHeader(bccValues).value);
 
   const named = new Set(
     [...message.to, ...message.cc, ...bcc].map((entry) => addressForLookup(entry.address)),

@@ -1,6 +1,5 @@
-import libmime from 'libmime';
-
 import type { MessageHeader } from '../../message/header.js';
+import { loadLibmime } from '../../message/mail-libraries.js';
 import type { StoredPart } from './parts.js';
 
 // Charset names seen so far, with whether libmime decodes them. Bounded because the
@@ -17,7 +16,7 @@ export function isSupportedCharset(charset: string): boolean {
   const key = charset.trim().toLowerCase();
   let supported = supportCache.get(key);
   if (supported === undefined) {
-    supported = libmime.createDecodeStream(key).supported;
+    supported = loadLibmime().createDecodeStream(key).supported;
     if (supportCache.size >= MAX_CACHED_CHARSETS) {
       supportCache.clear();
     }

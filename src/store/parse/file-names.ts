@@ -1,6 +1,5 @@
-import libmime from 'libmime';
-
 import { headerValue, parseHeader } from '../../message/header.js';
+import { loadLibmime } from '../../message/mail-libraries.js';
 import { decodeWords } from './header-summary.js';
 
 /** Maximum length of a download name in characters. Longer names are cut before the extension. */
@@ -57,7 +56,7 @@ export function downloadNameFor(part: NamedPart): string {
   if (isEmbeddedMessage(part.contentType)) {
     return embeddedMessageName(part.content);
   }
-  const extension = libmime.detectExtension(part.contentType);
+  const extension = loadLibmime().detectExtension(part.contentType);
   return `part-${part.partId}.${extension}`;
 }
 

@@ -1,8 +1,8 @@
-import libmime from 'libmime';
-import { parseAddressHeader, type EmailAddress } from 'mailparser';
+import type { EmailAddress } from 'mailparser';
 
 import { cleanAddress } from '../../address/index.js';
 import type { MessageHeader } from '../../message/header.js';
+import { loadLibmime, loadMailparser } from '../../message/mail-libraries.js';
 
 /** One mailbox from an address header: the display name and the cleaned address. */
 export interface AddressEntry {
@@ -41,7 +41,7 @@ export interface HeaderSummary {
  */
 export function decodeWords(value: string): string {
   try {
-    return libmime.decodeWords(value);
+    return loadLibmime().decodeWords(value);
   } catch {
     return value;
   }
@@ -91,7 +91,7 @@ function addressesOf(header: MessageHeader, name: string): AddressEntry[] {
     return [];
   }
   const entries: AddressEntry[] = [];
-  collectMailboxes(parseAddressHeader(values).value, entries);
+  collectMailboxes(loadMailparser().parseAddressHeader(values).value, entries);
   return entries;
 }
 

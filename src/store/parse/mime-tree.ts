@@ -1,8 +1,8 @@
-import mailsplit from '@zone-eu/mailsplit';
 import type { MimeNode as SplitterNode } from '@zone-eu/mailsplit';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { loadMailsplit } from '../../message/mail-libraries.js';
 import type { OpenMessage } from './message-source.js';
 import {
   MAX_MIME_DEPTH,
@@ -61,7 +61,7 @@ export async function readMimeTree(
   open: OpenMessage,
   textCopy?: Writable,
 ): Promise<MimeTreeNode[]> {
-  const splitter = new mailsplit.Splitter(SPLITTER_OPTIONS);
+  const splitter = new (loadMailsplit().Splitter)(SPLITTER_OPTIONS);
   // The splitter's typings declare only its 'data' event, but it is a Transform stream.
   const stream = splitter as unknown as Transform;
   const copy = textCopy ? new TextCopy(textCopy, stream) : null;

@@ -1,5 +1,4 @@
-import iconv from 'iconv-lite';
-
+import { loadIconv } from '../../message/mail-libraries.js';
 import type { StoredPart } from './parts.js';
 
 const windows1252 = new TextDecoder('windows-1252');
@@ -31,6 +30,7 @@ export function decodeInBodyCharset(value: string, parts: StoredPart[]): string 
   if (bytes === null || isUtf8(bytes)) return null;
 
   const charset = bodyCharset(parts);
+  const iconv = loadIconv();
   if (charset === null || !iconv.encodingExists(charset)) return null;
   return iconv.decode(bytes, charset);
 }

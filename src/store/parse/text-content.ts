@@ -1,6 +1,7 @@
-import { MailParser, type MessageText } from 'mailparser';
+import type { MessageText } from 'mailparser';
 import { pipeline } from 'node:stream/promises';
 
+import { loadMailparser } from '../../message/mail-libraries.js';
 import { bufferSource, type OpenMessage } from './message-source.js';
 import { MAX_HTML_TO_TEXT_LENGTH, SPLITTER_OPTIONS } from './parser-options.js';
 
@@ -47,6 +48,7 @@ export async function readTextContent(open: OpenMessage): Promise<TextContent> {
 const HTML_ONLY_HEADER = Buffer.from('Content-Type: text/html; charset=utf-8\r\n\r\n');
 
 function runMailParser(open: OpenMessage): Promise<TextContent> {
+  const { MailParser } = loadMailparser();
   const parser = new MailParser({
     ...SPLITTER_OPTIONS,
     skipTextToHtml: true,
