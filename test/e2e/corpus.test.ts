@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCli } from '../../src/config.js';
 import { startCore, type Core } from '../../src/core.js';
 import { createLogger } from '../../src/log.js';
+import { rawSourceSql, registerRawSourceFunctions } from '../../src/store/raw-source.js';
 import { SmtpDialogue, toCrlf } from '../support/smtp-dialogue.js';
 
 /**
@@ -72,7 +73,10 @@ describe.skipIf(!available)(`real-world corpus from ${corpusDir}`, () => {
 
     const db = new Database(core.store.path, { readonly: true });
     try {
-      const select = db.prepare('SELECT raw, subject FROM messages WHERE id = ? AND staged = 0');
+      registerRawSourceFunctions(db);
+      const select = db.prepare(
+        `SELECT ${rawSourceSql('id')} AS raw, subject FROM messages WHERE id = ? AND staged = 0`,
+      );
       for (const { file, id, wire } of sent) {
         const row = select.get(id) as { raw: Buffer; subject: string | null } | undefined;
         expect(row, file).toBeDefined();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { rawSourceSql, registerRawSourceFunctions } from '../../src/store/raw-source.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { RawSmtpClient, toCrlf } from '../support/raw-smtp-client.js';
 
@@ -89,6 +90,7 @@ describe('crash recovery', () => {
 
     await start();
     const db = new Database(dbPath, { readonly: true });
+    registerRawSourceFunctions(db);
     try {
       const doomed = db.prepare('SELECT state FROM deliveries WHERE id = ?').get(doomedId);
       expect(doomed).toEqual({ state: 'interrupted' });
@@ -102,7 +104,7 @@ describe('crash recovery', () => {
 
       for (const message of committed) {
         const row = db
-          .prepare('SELECT raw FROM messages WHERE id = ? AND staged = 0')
+          .prepare(`SELECT ${rawSourceSql('id')} AS raw FROM messages WHERE id = ? AND staged = 0`)
           .get(message.id) as { raw: Buffer } | undefined;
         expect(row?.raw.equals(message.wire)).toBe(true);
       }
