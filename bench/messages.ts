@@ -27,14 +27,14 @@ const SENDERS = 500;
  */
 export function generatedMessage(index: number, bodyBytes: number): LoadMessage {
   const senderNumber = index % SENDERS;
-  const from = `sender-${senderNumber}@shop-${senderNumber % 20}.example.test`;
+  const from = generatedSender(index);
   const to = `user-${index % 97}@example.test`;
   const subject = `${pick(index, 0)} ${pick(index, 1)} ${pick(index, 2)} #${index}`;
   const lines: string[] = [];
   let length = 0;
   for (let line = 0; length < bodyBytes; line += 1) {
     const words = Array.from({ length: 12 }, (_, word) => pick(index, 3 + line * 12 + word));
-    if (line === 3 && index % 100 === 42) words[5] = RARE_WORD;
+    if (line === 3 && isRareWordMessage(index)) words[5] = RARE_WORD;
     const text = words.join(' ');
     lines.push(text);
     length += text.length + 2;
@@ -51,6 +51,17 @@ export function generatedMessage(index: number, bodyBytes: number): LoadMessage 
     ...lines,
   ].join('\r\n');
   return { from, to, data: toSmtpData(Buffer.from(source)) };
+}
+
+/** Returns the sender address of generated message `index`. */
+export function generatedSender(index: number): string {
+  const senderNumber = index % SENDERS;
+  return `sender-${senderNumber}@shop-${senderNumber % 20}.example.test`;
+}
+
+/** Returns whether generated message `index` contains RARE_WORD (one in 100 do). */
+export function isRareWordMessage(index: number): boolean {
+  return index % 100 === 42;
 }
 
 /** Returns a deterministic word for message `index` at word position `position`. */

@@ -89,9 +89,12 @@ export function formatScale(scale: ScaleFigures): string {
   const lines = [
     `## Mailscope at ${scale.stored ?? scale.fill.messages + scale.smtpMessages} stored messages`,
     '',
-    `Filled with ${scale.fill.messages} generated messages through the core's import path ` +
-      `(bench/fill-store.ts) at ${fixed(scale.fill.messagesPerSecond, 0)} messages/s, then ` +
-      `${scale.smtpMessages} more over SMTP; the API lists ${scale.stored}.`,
+    `Filled with ${scale.fill.messages} generated messages (bench/fill-store.ts) in ` +
+      `${fixed(scale.fill.elapsedMs / 1000, 1)} s: ${scale.fill.imported} through the core's ` +
+      `import path (${fixed(scale.fill.importMs / 1000, 1)} s), the others copied from them ` +
+      `with SQL (${fixed(scale.fill.copyMs / 1000, 1)} s) and indexed for search by the ` +
+      `store's code (${fixed(scale.fill.indexMs / 1000, 1)} s). Then ${scale.smtpMessages} ` +
+      `more over SMTP; the API lists ${scale.stored}.`,
     '',
     '| request | matches | median ms | p95 ms | max ms |',
     '| --- | ---: | ---: | ---: | ---: |',
@@ -125,6 +128,26 @@ export function formatUi(ui: UiFigures): string {
     `Scrolling ${ui.scrollFrames} frames (${ui.scrolledPx} px, ${ui.rowsLoaded} rows in the ` +
       `list at the end): longest frame ${fixed(ui.longestFrameMs, 1)} ms, ` +
       `${ui.framesOver50Ms} frames over 50 ms, ${ui.longTasks} long tasks.`,
+  ].join('\n');
+}
+
+/** Elapsed time of one step of the bench run. */
+export interface StepTime {
+  name: string;
+  elapsedMs: number;
+}
+
+/** Formats the elapsed time of each step and of the whole run. */
+export function formatStepTimes(steps: StepTime[], totalMinutes: number): string {
+  return [
+    '## Elapsed time',
+    '',
+    '| step | time s |',
+    '| --- | ---: |',
+    ...steps.map((step) => `| ${step.name} | ${fixed(step.elapsedMs / 1000, 1)} |`),
+    `| whole run (without the build) | ${fixed(totalMinutes * 60, 1)} |`,
+    '',
+    `Total time: ${fixed(totalMinutes, 1)} min`,
   ].join('\n');
 }
 

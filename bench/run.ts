@@ -17,8 +17,22 @@ import { parseArgs } from 'node:util';
 
 import { runIngest, SCENARIOS, type IngestResult } from './ingest.js';
 import { readCorpus, corpusFolder } from './messages.js';
-import { formatIngest, formatScale, formatUi, type ScaleFigures } from './report.js';
-import { databaseSize, deleteAll, fillStore, sendGenerated, timeQueries } from './scale.js';
+import {
+  formatIngest,
+  formatScale,
+  formatStepTimes,
+  formatUi,
+  type ScaleFigures,
+  type StepTime,
+} from './report.js';
+import {
+  checkFilledStore,
+  databaseSize,
+  deleteAll,
+  fillStore,
+  sendGenerated,
+  timeQueries,
+} from './scale.js';
 import { startServer, type ServerKind } from './servers.js';
 import { prepareTools, ROOT, type Tools } from './tools.js';
 import { measureUi, type UiFigures } from './ui.js';
@@ -42,9 +56,24 @@ const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
+/** Elapsed time of each step of the run, in the order they ran. */
+const stepTimes: StepTime[] = [];
+
+/** Runs `work` as the step `name` and records its elapsed time, also when it fails. */
+async function timed<T>(name: string, work: () => Promise<T> | T): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    const elapsedMs = performance.now() - started;
+    stepTimes.push({ name, elapsedMs });
+    log(`${name}: ${(elapsedMs / 1000).toFixed(1)} s`);
+  }
+}
+
 async function main(): Promise<void> {
-  const started = Date.now();
-  const tools = prepareTools(log);
+  const started = performance.now();
+  const tools = await timed('tools', () => prepareTools(log));
   const machine = describeMachine(tools.maildevVersion, tools.smtpSink.version);
   process.stdout.write(`${machine}\n`);
 
@@ -62,15 +91,17 @@ async function main(): Promise<void> {
       }
       for (const kind of serverKinds) {
         log(`scenario ${scenario.id} (${scenario.count} x ${scenario.title}) on ${kind}`);
-        const server = await startServer(kind, tools);
-        try {
-          const measureLatency = kind === 'mailscope' && scenario.id === 'b';
-          const result = await runIngest(server, scenario, tools, corpus, measureLatency);
-          ingest.push(result);
-          if (result.error) log(`  error: ${result.error}`);
-        } finally {
-          await server.stop();
-        }
+        await timed(`ingest (${scenario.id}) on ${kind}`, async () => {
+          const server = await startServer(kind, tools);
+          try {
+            const measureLatency = kind === 'mailscope' && scenario.id === 'b';
+            const result = await runIngest(server, scenario, tools, corpus, measureLatency);
+            ingest.push(result);
+            if (result.error) log(`  error: ${result.error}`);
+          } finally {
+            await server.stop();
+          }
+        });
       }
       // Each scenario's table as soon as it is complete, so a stopped run keeps its figures.
       process.stdout.write(`\n${formatIngest(ingest, [scenario])}\n`);
@@ -85,18 +116,23 @@ async function main(): Promise<void> {
     if (ui) process.stdout.write(`\n${formatUi(ui)}\n`);
   }
 
-  const minutes = (Date.now() - started) / 60_000;
-  process.stdout.write(`\nTotal time: ${minutes.toFixed(1)} min\n`);
+  const minutes = (performance.now() - started) / 60_000;
+  process.stdout.write(`\n${formatStepTimes(stepTimes, minutes)}\n`);
   const outDir = path.join(ROOT, 'bench', '.out');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     path.join(outDir, 'results.json'),
-    `${JSON.stringify({ machine, ingest, scale, ui, minutes }, null, 2)}\n`,
+    `${JSON.stringify({ machine, ingest, scale, ui, steps: stepTimes, minutes }, null, 2)}\n`,
   );
 }
 
 /** Messages sent over SMTP after the fill, so that the server has ingested some itself. */
 const SMTP_AFTER_FILL = 2000;
+/**
+ * Distinct messages that the fill imports through the core before it copies them: a
+ * multiple of 500, so that senders and the rare word keep their shares in the copies.
+ */
+const FILL_IMPORTED = 5000;
 
 /**
  * Fills a store with `scaleMessages` messages, starts Mailscope on it, sends a few more
@@ -105,32 +141,47 @@ const SMTP_AFTER_FILL = 2000;
 async function runScale(
   tools: Tools,
 ): Promise<{ scale: ScaleFigures | null; ui: UiFigures | null }> {
-  const empty = await startServer('mailscope', tools);
-  await sleep(3000);
-  const idleEmptyKiB = empty.memory().rssKiB;
-  await empty.stop();
+  const idleEmptyKiB = await timed('scale: idle memory of an empty store', async () => {
+    const empty = await startServer('mailscope', tools);
+    try {
+      await sleep(3000);
+      return empty.memory().rssKiB;
+    } finally {
+      await empty.stop();
+    }
+  });
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mailscope-bench-scale-'));
   let scale: ScaleFigures | null = null;
   let ui: UiFigures | null = null;
   try {
     log(`filling a store with ${scaleMessages} messages (bench/fill-store.ts)`);
-    const fill = await fillStore(dataDir, scaleMessages);
-    log(`filled at ${fill.messagesPerSecond.toFixed(0)} messages/s`);
+    const fill = await timed('scale: fill', () => fillStore(dataDir, scaleMessages, FILL_IMPORTED));
+    log(
+      `imported ${fill.imported} in ${seconds(fill.importMs)}, copied to ${fill.messages} in ` +
+        `${seconds(fill.copyMs)}, indexed in ${seconds(fill.indexMs)}`,
+    );
     const server = await startServer('mailscope', tools, { dataDir });
     try {
-      await sleep(3000);
-      const idleAfterStartKiB = server.memory().rssKiB;
-      log(`sending ${SMTP_AFTER_FILL} messages over SMTP`);
-      const smtpBytes = await sendGenerated(server, SMTP_AFTER_FILL, scaleMessages);
+      const { idleAfterStartKiB, smtpBytes } = await timed(
+        'scale: start, check, SMTP',
+        async () => {
+          await sleep(3000);
+          const idleKiB = server.memory().rssKiB;
+          await checkFilledStore(server, scaleMessages, fill.imported);
+          log(`sending ${SMTP_AFTER_FILL} messages over SMTP`);
+          const bytes = await sendGenerated(server, SMTP_AFTER_FILL, scaleMessages);
+          return { idleAfterStartKiB: idleKiB, smtpBytes: bytes };
+        },
+      );
       if (sections.has('ui')) {
         log('measuring the UI in Chromium');
-        ui = await measureUi(`${server.httpBase}/`);
+        ui = await timed('ui', () => measureUi(`${server.httpBase}/`));
         if (ui === null) log('UI skipped: no Chromium at /usr/bin/chromium');
       }
       if (sections.has('scale')) {
         log('timing API requests');
-        const queries = await timeQueries(server);
+        const queries = await timed('scale: API requests', () => timeQueries(server));
         // Logged now too, so that a failed delete all below keeps these figures.
         for (const query of queries) log(`  ${query.name}: median ${query.medianMs.toFixed(1)} ms`);
         const stored = await server.countStored();
@@ -138,7 +189,7 @@ async function runScale(
         const idleAfterFillKiB = server.memory().rssKiB;
         const size = databaseSize(dataDir);
         log('deleting all messages');
-        const deletion = await deleteAll(server);
+        const deletion = await timed('scale: delete all', () => deleteAll(server));
         scale = {
           fill,
           smtpMessages: SMTP_AFTER_FILL,
@@ -160,6 +211,10 @@ async function runScale(
     rmSync(dataDir, { recursive: true, force: true });
   }
   return { scale, ui };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function sleep(ms: number): Promise<void> {

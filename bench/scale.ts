@@ -4,7 +4,13 @@ import http from 'node:http';
 import path from 'node:path';
 
 import { quantile } from './live-events.js';
-import { generatedMessage, RARE_SENDER, RARE_WORD } from './messages.js';
+import {
+  generatedMessage,
+  generatedSender,
+  isRareWordMessage,
+  RARE_SENDER,
+  RARE_WORD,
+} from './messages.js';
 import type { BenchServer } from './servers.js';
 import { sendLoad } from './smtp-load.js';
 import { ROOT } from './tools.js';
@@ -20,37 +26,88 @@ export interface RequestTiming {
   maxMs: number;
 }
 
+/** Figures of bench/fill-store.ts. */
 export interface ScaleFill {
   messages: number;
+  /** Messages imported through the core; the others are SQL copies of them. */
+  imported: number;
   rawBytes: number;
   elapsedMs: number;
-  messagesPerSecond: number;
+  importMs: number;
+  copyMs: number;
+  /** Time to index the copies for search, run ANALYZE, and open and close the store. */
+  indexMs: number;
 }
 
 const RUNS = 20;
 /** Time the fill may take before the bench gives up. */
-const FILL_TIMEOUT_MS = 3_600_000;
+const FILL_TIMEOUT_MS = 1_200_000;
+/** Time the SMTP messages and delete all may take before the bench gives up. */
+const REQUEST_TIMEOUT_MS = 1_200_000;
 const WARMUP_RUNS = 2;
 
 /**
- * Fills the data folder `dataDir` with `count` generated messages of about 2 KB through
- * the core's import path (bench/fill-store.ts in a child process), with senders,
- * subjects and bodies that vary as in real use.
+ * Fills the data folder `dataDir` with `count` generated messages of about 2 KB, with
+ * senders, subjects and bodies that vary as in real use. It runs bench/fill-store.ts in a
+ * child process, which imports `distinct` of them through the core and copies those.
  */
-export async function fillStore(dataDir: string, count: number): Promise<ScaleFill> {
+export async function fillStore(
+  dataDir: string,
+  count: number,
+  distinct: number,
+): Promise<ScaleFill> {
   const script = path.join(ROOT, 'bench', 'fill-store.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir, String(count)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = ['--import', 'tsx', script, dataDir, String(count), String(distinct)];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), FILL_TIMEOUT_MS);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   if (code !== 0) throw new Error(`fill-store.ts exited with ${code}`);
-  const result = JSON.parse(output) as { messages: number; rawBytes: number; elapsedMs: number };
-  return { ...result, messagesPerSecond: result.messages / (result.elapsedMs / 1000) };
+  return JSON.parse(output) as ScaleFill;
+}
+
+/**
+ * Checks through the API that the server lists `count` messages, and that the searches for
+ * RARE_WORD and for RARE_SENDER find as many as the fill stored, where message `k` repeats
+ * generated message `k % distinct`. Throws when a figure differs, because the timings of
+ * a store filled wrong measure nothing.
+ */
+export async function checkFilledStore(
+  server: BenchServer,
+  count: number,
+  distinct: number,
+): Promise<void> {
+  const api = `${server.httpBase}/api/mailscope`;
+  const expected = { messages: count, rare: 0, sender: 0 };
+  for (let index = 0; index < count; index += 1) {
+    const original = index % distinct;
+    if (isRareWordMessage(original)) expected.rare += 1;
+    if (generatedSender(original) === RARE_SENDER) expected.sender += 1;
+  }
+  const stored = await server.countStored();
+  const total = async (query: string): Promise<number> => {
+    const body = (await getJson(`${api}/deliveries?limit=1&q=${encodeURIComponent(query)}`)) as {
+      total: number;
+    };
+    return body.total;
+  };
+  const found = {
+    messages: stored,
+    rare: await total(RARE_WORD),
+    sender: await total(`from:${RARE_SENDER}`),
+  };
+  if (
+    found.messages !== expected.messages ||
+    found.rare !== expected.rare ||
+    found.sender !== expected.sender
+  ) {
+    throw new Error(
+      `the filled store differs from the generated messages: expected ${JSON.stringify(expected)}, ` +
+        `the API returned ${JSON.stringify(found)}`,
+    );
+  }
 }
 
 /** Sends `count` generated messages over SMTP, 4 sessions; returns the raw bytes sent. */
@@ -65,7 +122,7 @@ export async function sendGenerated(
     sessions: 4,
     count,
     message: (index) => generatedMessage(first + index, 1800),
-    timeoutMs: FILL_TIMEOUT_MS,
+    timeoutMs: REQUEST_TIMEOUT_MS,
   });
   if (result.rejected.length > 0) {
     throw new Error(`${result.rejected.length} messages rejected: ${result.rejected[0]?.reply}`);
@@ -152,7 +209,7 @@ export async function deleteAll(
   const started = performance.now();
   const text = await new Promise<string>((resolve, reject) => {
     const request = http.request(url, { method: 'DELETE', headers: { origin: url.origin } });
-    request.setTimeout(FILL_TIMEOUT_MS, () => request.destroy(new Error('DELETE timed out')));
+    request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error('DELETE timed out')));
     request.on('error', reject);
     request.on('response', (response) => {
       let body = '';
