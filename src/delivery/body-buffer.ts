@@ -66,6 +66,33 @@ export class FileBodyBuffer implements BodyBuffer {
   }
 }
 
+/**
+ * Reads `stream` in pieces of exactly `size` bytes, the last one shorter, and none for an
+ * empty stream. Only one piece is held at a time, besides what the stream buffers.
+ */
+export async function* readInChunks(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const data of stream) {
+    let rest = data as Buffer;
+    while (pendingBytes + rest.length >= size) {
+      const take = size - pendingBytes;
+      pending.push(rest.subarray(0, take));
+      rest = rest.subarray(take);
+      yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, size);
+      pending = [];
+      pendingBytes = 0;
+    }
+    if (rest.length > 0) {
+      pending.push(rest);
+      pendingBytes += rest.length;
+    }
+  }
+  if (pendingBytes > 0) {
+    yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+  }
+}
+
 export interface BodyWriterOptions {
   /** Folder for spilled bodies. It must exist. */
   spillDir: string;

@@ -4,12 +4,8 @@ import type { MsgMetadata } from '../delivery/types.js';
 import { prepareInsertDelivery } from './delivery-rows.js';
 import type { ParsedMessage } from './parse/parse-message.js';
 import type { StoredPart } from './parse/parts.js';
-import {
-  contentSourceColumn,
-  FIND_CONTENT_SOURCE_SQL,
-  type PartContentSource,
-} from './part-content.js';
-import { compressRawChunks } from './raw-source.js';
+import { findContentSource, type MessageBodies } from './part-content.js';
+import type { RawChunk } from './raw-source.js';
 
 /** A message ready to be staged: what was parsed from it, its size and the envelope. */
 export interface MessageToStage {
@@ -25,7 +21,7 @@ export interface MessageToStage {
 
 /**
  * The writes behind the staging protocol. `stage` inserts a message with staged = 1,
- * `stageParts` adds its parts and `storeRaw` its raw source, `publish` makes it visible
+ * `stageParts` adds its parts and `storeRawChunk` its raw source, `publish` makes it visible
  * and `discard` removes it. Readers see only staged = 0 rows, like a maildir that writes
  * to tmp/ and renames into new/, so a message may be staged in several transactions.
  */
@@ -35,7 +31,6 @@ export class MessageStaging {
   private readonly insertMessage: Statement;
   private readonly insertHeader: Statement;
   private readonly insertPart: Statement;
-  private readonly findContentSource: Statement;
   private readonly isStaged: Statement;
   private readonly deleteRawChunks: Statement;
   private readonly insertRawChunk: Statement;
@@ -68,7 +63,6 @@ export class MessageStaging {
         @disposition, @filename, @downloadName, @contentId, @size, @contentSource, @content
       )
     `);
-    this.findContentSource = db.prepare(FIND_CONTENT_SOURCE_SQL);
     this.isStaged = db.prepare('SELECT 1 FROM messages WHERE id = ? AND staged = 1');
     this.deleteRawChunks = db.prepare('DELETE FROM message_raw_chunks WHERE message_id = ?');
     this.insertRawChunk = db.prepare(`
@@ -78,7 +72,7 @@ export class MessageStaging {
 
   /**
    * Inserts the message and its header fields with staged = 1, in one transaction,
-   * without the raw source, which `storeRaw` adds. The parts are left to `stageParts`. The
+   * without the raw source, which `storeRawChunk` adds. The parts are left to `stageParts`. The
    * delivery row is created too if the trace writer has not created it, so that the
    * message's foreign key is satisfied.
    */
@@ -117,13 +111,16 @@ export class MessageStaging {
 
   /**
    * Inserts parts of a staged message, in one transaction. A body part whose content is
-   * byte for byte the message's text or HTML stores a reference to that
-   * column in place of a second copy.
+   * byte for byte the message's text or HTML, `bodies` as staged, stores a reference to
+   * that column in place of a second copy.
    */
-  stageParts(id: string, parts: StoredPart[]): void {
+  stageParts(id: string, parts: StoredPart[], bodies: MessageBodies): void {
     this.db.transaction(() => {
       for (const part of parts) {
-        const contentSource = this.contentSourceOf(id, part);
+        const contentSource =
+          part.kind === 'body' && part.content !== null
+            ? findContentSource(part.content, part.contentType, bodies)
+            : null;
         this.insertPart.run({
           messageId: id,
           ...part,
@@ -134,31 +131,25 @@ export class MessageStaging {
     })();
   }
 
-  private contentSourceOf(id: string, part: StoredPart): PartContentSource | null {
-    const column = contentSourceColumn(part.contentType);
-    if (part.kind !== 'body' || part.content === null || column === null) return null;
-    const row = this.findContentSource.get({ id, column, content: part.content }) as
-      { source: PartContentSource | null } | undefined;
-    return row?.source ?? null;
+  /**
+   * Deletes the raw source chunks stored for a staged message, before `storeRawChunk`
+   * stores them again. Returns false when no staged row was found.
+   */
+  clearRaw(id: string): boolean {
+    if (this.isStaged.get(id) === undefined) return false;
+    this.deleteRawChunks.run(id);
+    return true;
   }
 
   /**
-   * Stores the raw source of a staged message in compressed chunks (see raw-source.ts),
-   * in one transaction, replacing any stored before. Returns false when no staged row was
-   * found. Each statement binds one compressed chunk, so the write needs little memory on
-   * top of `raw` itself.
+   * Stores chunk number `seq` of the raw source of a staged message (see raw-source.ts).
+   * Each call binds one compressed chunk, so a large message never passes through SQLite
+   * whole. Returns false when no staged row was found.
    */
-  storeRaw(id: string, raw: Buffer): boolean {
-    return this.db.transaction(() => {
-      if (this.isStaged.get(id) === undefined) return false;
-      this.deleteRawChunks.run(id);
-      let seq = 0;
-      for (const chunk of compressRawChunks(raw)) {
-        this.insertRawChunk.run(id, seq, chunk.compression, chunk.data);
-        seq += 1;
-      }
-      return true;
-    })();
+  storeRawChunk(id: string, seq: number, chunk: RawChunk): boolean {
+    if (this.isStaged.get(id) === undefined) return false;
+    this.insertRawChunk.run(id, seq, chunk.compression, chunk.data);
+    return true;
   }
 
   /** Makes a staged message visible. Returns false when no staged row was found. */

@@ -12,25 +12,62 @@ function columnBytes(column: string, crlf: boolean): string {
   return `CAST(${text} AS BLOB)`;
 }
 
+/** The message's text and HTML, which a body part's content may be a copy of. */
+export interface MessageBodies {
+  text: string | null;
+  html: string | null;
+}
+
 /**
- * SQL that returns the PartContentSource whose bytes equal the bound `@content`, or null.
- * It reads the staged message `@id`, and `@column` is 'text' or 'html'. The comparison is
- * byte for byte, so a part is only ever replaced by a column that returns its exact content.
+ * Returns the PartContentSource whose bytes equal `content`, the decoded content of a body
+ * part of `contentType`, or null. The comparison is byte for byte against the UTF-8 form
+ * that SQLite stores for the column, so a part is only ever replaced by a column that
+ * returns its exact content.
  */
-export const FIND_CONTENT_SOURCE_SQL = `
-  SELECT CASE
-    WHEN @column = 'text' AND ${columnBytes('text', false)} = @content THEN 'text'
-    WHEN @column = 'text' AND ${columnBytes('text', true)} = @content THEN 'text-crlf'
-    WHEN @column = 'html' AND ${columnBytes('html', false)} = @content THEN 'html'
-    WHEN @column = 'html' AND ${columnBytes('html', true)} = @content THEN 'html-crlf'
-  END AS source
-  FROM messages WHERE id = @id AND staged = 1`;
+export function findContentSource(
+  content: Buffer,
+  contentType: string,
+  bodies: MessageBodies,
+): PartContentSource | null {
+  const column = contentSourceColumn(contentType);
+  if (column === null) return null;
+  const value = bodies[column];
+  if (value === null) return null;
+  if (utf8Equals(value, content, false)) return column;
+  if (utf8Equals(value, content, true)) return column === 'text' ? 'text-crlf' : 'html-crlf';
+  return null;
+}
 
 /** Returns the message column that a body part of `contentType` may be a copy of. */
-export function contentSourceColumn(contentType: string): 'text' | 'html' | null {
+function contentSourceColumn(contentType: string): 'text' | 'html' | null {
   if (contentType === 'text/plain') return 'text';
   if (contentType === 'text/html') return 'html';
   return null;
+}
+
+/** UTF-16 code units of a text encoded at a time by utf8Equals. */
+const COMPARE_PIECE_CHARS = 64 * 1024;
+
+/**
+ * Returns true when the UTF-8 form of `text`, with every LF as CRLF when `crlf` is set,
+ * equals `bytes`. It encodes one piece at a time, so a large text is never copied whole.
+ */
+function utf8Equals(text: string, bytes: Buffer, crlf: boolean): boolean {
+  if (!crlf && Buffer.byteLength(text, 'utf8') !== bytes.length) return false;
+  let offset = 0;
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + COMPARE_PIECE_CHARS, text.length);
+    // A piece must not end between the two halves of a surrogate pair, which Buffer.from
+    // would each encode as U+FFFD.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    const piece = text.slice(start, end);
+    const encoded = Buffer.from(crlf ? piece.replaceAll('\n', '\r\n') : piece, 'utf8');
+    if (!encoded.equals(bytes.subarray(offset, offset + encoded.length))) return false;
+    offset += encoded.length;
+    start = end;
+  }
+  return offset === bytes.length;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, deflateRaw, inflateRawSync } from 'node:zlib';
 
 /**
  * Size of one stored chunk of a raw source before compression, in bytes. No statement
@@ -31,32 +32,32 @@ const PROBE_BYTES = 64 * 1024;
  */
 const DENSE_RATIO = 0.7;
 
+const deflateRawAsync = promisify(deflateRaw);
+
 /**
- * Splits a raw source into chunks of RAW_CHUNK_BYTES and compresses each one at the
- * fastest zlib level. A chunk whose sample barely compresses, such as a base64 or binary
- * attachment, gets Huffman coding only, which saves as much on base64 in about a quarter
- * of the time. A chunk that does not shrink is stored as it is. An empty source has no
- * chunks.
+ * Compresses one chunk of a raw source, of at most RAW_CHUNK_BYTES, at the fastest zlib
+ * level, on the libuv thread pool so that the event loop stays free. A chunk whose sample
+ * barely compresses, such as a base64 or binary attachment, gets Huffman coding only,
+ * which saves as much on base64 in about a quarter of the time. A chunk that does not
+ * shrink is stored as it is.
  */
-export function* compressRawChunks(raw: Buffer): Generator<RawChunk> {
-  for (let start = 0; start < raw.length; start += RAW_CHUNK_BYTES) {
-    const chunk = raw.subarray(start, start + RAW_CHUNK_BYTES);
-    const compressed = deflateRawSync(chunk, {
-      level: constants.Z_BEST_SPEED,
-      strategy: isDense(chunk) ? constants.Z_HUFFMAN_ONLY : constants.Z_DEFAULT_STRATEGY,
-    });
-    yield compressed.length < chunk.length
-      ? { compression: 'deflate-raw', data: compressed }
-      : { compression: 'none', data: chunk };
-  }
+export async function compressRawChunk(chunk: Buffer): Promise<RawChunk> {
+  const dense = await isDense(chunk);
+  const compressed = await deflateRawAsync(chunk, {
+    level: constants.Z_BEST_SPEED,
+    strategy: dense ? constants.Z_HUFFMAN_ONLY : constants.Z_DEFAULT_STRATEGY,
+  });
+  return compressed.length < chunk.length
+    ? { compression: 'deflate-raw', data: compressed }
+    : { compression: 'none', data: chunk };
 }
 
 /** Returns true when a sample from the middle of `chunk` compresses poorly with LZ77. */
-function isDense(chunk: Buffer): boolean {
+async function isDense(chunk: Buffer): Promise<boolean> {
   if (chunk.length <= PROBE_BYTES) return false;
   const middle = Math.floor((chunk.length - PROBE_BYTES) / 2);
   const sample = chunk.subarray(middle, middle + PROBE_BYTES);
-  const compressed = deflateRawSync(sample, { level: constants.Z_BEST_SPEED });
+  const compressed = await deflateRawAsync(sample, { level: constants.Z_BEST_SPEED });
   return compressed.length > sample.length * DENSE_RATIO;
 }
 

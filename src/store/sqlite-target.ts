@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 import { addressForLookup } from '../address/index.js';
 import type { AbortReason } from '../delivery/abort-reason.js';
-import type { BodyBuffer } from '../delivery/body-buffer.js';
+import { readInChunks, type BodyBuffer } from '../delivery/body-buffer.js';
 import { SmtpError } from '../delivery/smtp-error.js';
 import type { Delivery, DeliveryTarget, MsgMetadata } from '../delivery/types.js';
 import type { MessageHeader } from '../message/header.js';
@@ -11,6 +11,8 @@ import { MessageStaging, type MessageToStage } from './message-staging.js';
 import { parseMessage, type ParsedMessage } from './parse/parse-message.js';
 import { MimeLimitError } from './parse/parser-options.js';
 import type { StoredPart } from './parse/parts.js';
+import type { MessageBodies } from './part-content.js';
+import { compressRawChunk, RAW_CHUNK_BYTES, type RawChunk } from './raw-source.js';
 import { RetentionPruner, type RetentionPolicy } from './retention.js';
 import { SearchIndex } from './search-index.js';
 import { TagStore } from './tags.js';
@@ -57,12 +59,12 @@ const PART_BATCH_BYTES = 1024 * 1024;
  * with staged = 1, `commit` makes it visible (and prunes by the retention policy) in one
  * transaction, and `abort` deletes the staged rows.
  *
- * `body` stages in several transactions: the message row with its header fields first,
- * then the parts in batches, and the raw source last, read from the body buffer only
- * then. So a large message does not block the event loop in one long write, and its raw
- * source and decoded parts are not in memory at the same time. These writes and the one
- * in `commit` go through one WriteLane for all deliveries, so other sessions are served
- * between them.
+ * `body` stages in several writes: the message row with its header fields first, then the
+ * parts in batches, and the raw source last, read from the body buffer only then, one
+ * compressed chunk per write. So a large message does not block the event loop in one
+ * long write, and its raw source and decoded parts are not in memory at the same time.
+ * These writes and the one in `commit` go through one WriteLane for all deliveries, so
+ * other sessions are served between them.
  *
  * The delivery rows, recipients and trace come from the event bus through TraceWriter,
  * so this target writes only the message.
@@ -93,13 +95,17 @@ export class SqliteTarget implements DeliveryTarget {
         turn.enter();
         staging.stage(message);
       },
-      stageParts: (id, parts) => {
+      stageParts: (id, parts, bodies) => {
         turn.enter();
-        staging.stageParts(id, parts);
+        staging.stageParts(id, parts, bodies);
       },
-      storeRaw: (id, raw) => {
+      clearRaw: (id) => {
         turn.enter();
-        return staging.storeRaw(id, raw);
+        return staging.clearRaw(id);
+      },
+      storeRawChunk: (id, seq, chunk) => {
+        turn.enter();
+        return staging.storeRawChunk(id, seq, chunk);
       },
       durable: () => turn.durable(),
       publish: (id) => {
@@ -138,9 +144,11 @@ interface MessageStore {
   /** Queue for every write below except `discard`, which abort() runs at once. */
   lane: WriteLane;
   stage(message: MessageToStage): void;
-  stageParts(id: string, parts: StoredPart[]): void;
-  /** Returns false when the staged message is gone. */
-  storeRaw(id: string, raw: Buffer): boolean;
+  stageParts(id: string, parts: StoredPart[], bodies: MessageBodies): void;
+  /** Deletes the stored raw chunks. Returns false when the staged message is gone. */
+  clearRaw(id: string): boolean;
+  /** Stores one raw chunk. Returns false when the staged message is gone. */
+  storeRawChunk(id: string, seq: number, chunk: RawChunk): boolean;
   /**
    * Makes the staged message visible, indexes it for search, applies its automatic tags
    * and prunes by retention, in one transaction.
@@ -232,7 +240,7 @@ class SqliteDelivery implements Delivery {
 
     for (const batch of batchParts(parsed.parts, PART_BATCH_BYTES)) {
       const written = await this.write(body.size, () => {
-        this.store.stageParts(this.meta.id, batch);
+        this.store.stageParts(this.meta.id, batch, parsed);
       });
       if (!written) {
         return null;
@@ -247,33 +255,57 @@ class SqliteDelivery implements Delivery {
   }
 
   /**
-   * Reads the raw source and stores it in the staged message, in one task of the write
-   * lane, so that deliveries hold their raw source in memory one at a time. Returns false
-   * when the delivery was aborted meanwhile.
+   * Reads the raw source in chunks of RAW_CHUNK_BYTES, compresses each on the thread pool
+   * and stores it in the staged message in a write lane task of its own, so that a
+   * delivery keeps one chunk of its raw source in memory at a time. Returns false when the
+   * delivery was aborted meanwhile.
    */
-  private stageRaw(body: BodyBuffer): Promise<boolean> {
-    return this.store.lane.run(async () => {
-      if (this.aborted) {
-        return false;
+  private async stageRaw(body: BodyBuffer): Promise<boolean> {
+    const id = this.meta.id;
+    if (!(await this.write(0, () => this.requireStaged(this.store.clearRaw(id))))) {
+      return false;
+    }
+    const chunks = readInChunks(body.open(), RAW_CHUNK_BYTES);
+    try {
+      for (let seq = 0; ; seq += 1) {
+        const next = await this.readRawChunk(chunks);
+        if (next.done) return true;
+        const bytes = next.value.length;
+        const chunk = await this.compress(next.value);
+        const written = await this.write(bytes, () =>
+          this.requireStaged(this.store.storeRawChunk(id, seq, chunk)),
+        );
+        if (!written) return false;
       }
-      let raw: Buffer;
-      try {
-        raw = await body.readAll();
-      } catch (error) {
-        this.logger.error({ err: error }, 'reading the message body failed');
-        throw storageError(error);
-      }
-      if (this.aborted) {
-        return false;
-      }
-      const stored = this.runStep(raw.length, () => this.store.storeRaw(this.meta.id, raw));
-      if (!stored) {
-        const error = new Error(`No staged message ${this.meta.id} to store the raw source in`);
-        this.logger.error({ err: error }, 'staging the message failed');
-        throw storageError(error);
-      }
-      return true;
-    });
+    } finally {
+      // Closes the file stream when the loop ends early.
+      await chunks.return(undefined);
+    }
+  }
+
+  private async readRawChunk(chunks: AsyncGenerator<Buffer>): Promise<IteratorResult<Buffer>> {
+    try {
+      return await chunks.next();
+    } catch (error) {
+      this.logger.error({ err: error }, 'reading the message body failed');
+      throw storageError(error);
+    }
+  }
+
+  private async compress(bytes: Buffer): Promise<RawChunk> {
+    try {
+      return await compressRawChunk(bytes);
+    } catch (error) {
+      this.logger.error({ err: error, bytes: bytes.length }, 'compressing the message failed');
+      throw storageError(error);
+    }
+  }
+
+  /** Throws when a raw source write found no staged message, which runStep reports. */
+  private requireStaged(found: boolean): void {
+    if (!found) {
+      throw new Error(`No staged message ${this.meta.id} to store the raw source in`);
+    }
   }
 
   /**
@@ -310,8 +342,8 @@ class SqliteDelivery implements Delivery {
     if (this.state !== 'staged') {
       throw new Error(`commit() called on a delivery in state ${this.state}`);
     }
-    // SQLite rewrites the whole row on UPDATE, raw source included, so publishing a large
-    // message is a long write too and waits for its turn.
+    // Publishing indexes the message for search, which reads its text and HTML, so it
+    // waits for its turn in the write lane like the other large writes.
     try {
       await this.store.lane.run(() => {
         try {

@@ -1,11 +1,17 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { BodyWriter, FileBodyBuffer, MemoryBodyBuffer } from '../../src/delivery/body-buffer.js';
+import {
+  BodyWriter,
+  FileBodyBuffer,
+  MemoryBodyBuffer,
+  readInChunks,
+} from '../../src/delivery/body-buffer.js';
 
 let spillDir: string;
 
@@ -94,5 +100,43 @@ describe('MemoryBodyBuffer', () => {
 
     expect(body.size).toBe(12);
     expect((await body.readAll()).length).toBe(0);
+  });
+});
+
+describe('readInChunks', () => {
+  async function collect(pieces: Buffer[], size: number): Promise<Buffer[]> {
+    const result: Buffer[] = [];
+    for await (const chunk of readInChunks(Readable.from(pieces), size)) result.push(chunk);
+    return result;
+  }
+
+  it('joins and splits at the size', async () => {
+    const pieces = [Buffer.from('abc'), Buffer.from('defgh'), Buffer.from('ij')];
+    const result = await collect(pieces, 4);
+    expect(result.map((chunk) => chunk.toString())).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('ends on an exact multiple', async () => {
+    const result = await collect([Buffer.from('abcdefgh')], 4);
+    expect(result.map((chunk) => chunk.toString())).toEqual(['abcd', 'efgh']);
+  });
+
+  it('yields nothing for an empty stream', async () => {
+    expect(await collect([], 4)).toEqual([]);
+  });
+
+  it('reads a spilled body', async () => {
+    const writer = new BodyWriter({ spillDir, spillThreshold: 10, maxBytes: 1 << 20 });
+    for (const chunk of chunks(5, 100_000)) await writer.write(chunk);
+    const body = await writer.finish();
+    expect(body).toBeInstanceOf(FileBodyBuffer);
+
+    const result: Buffer[] = [];
+    for await (const chunk of readInChunks(body.open(), 65_536)) result.push(chunk);
+    expect(result.map((chunk) => chunk.length)).toEqual([
+      65_536, 65_536, 65_536, 65_536, 65_536, 65_536, 65_536, 41_248,
+    ]);
+    expect(Buffer.concat(result).equals(Buffer.concat(chunks(5, 100_000)))).toBe(true);
+    await body.remove();
   });
 });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { openDatabase } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { StoreQueries } from '../../src/store/queries.js';
-import { compressRawChunks, RAW_CHUNK_BYTES } from '../../src/store/raw-source.js';
+import { compressRawChunk, RAW_CHUNK_BYTES } from '../../src/store/raw-source.js';
 import { openApiHarness, type ApiHarness } from '../http/helpers.js';
 import { crlf, makeTempDir } from './helpers.js';
 
@@ -110,26 +111,27 @@ describe('raw source storage', () => {
   });
 });
 
-describe('compressRawChunks', () => {
-  it('splits at the chunk size', () => {
+describe('compressRawChunk', () => {
+  it('compresses mail text', async () => {
     const text = Buffer.from('line of mail text\r\n'.repeat(RAW_CHUNK_BYTES / 8));
-    const raw = text.subarray(0, 2 * RAW_CHUNK_BYTES + 1);
-    const chunks = [...compressRawChunks(raw)];
-    expect(chunks.map((chunk) => chunk.compression)).toEqual([
-      'deflate-raw',
-      'deflate-raw',
-      'none',
-    ]);
-    expect(chunks[0]?.data.length).toBeLessThan(RAW_CHUNK_BYTES / 10);
-    expect(chunks[2]?.data.equals(raw.subarray(2 * RAW_CHUNK_BYTES))).toBe(true);
+    const chunk = await compressRawChunk(text.subarray(0, RAW_CHUNK_BYTES));
+    expect(chunk.compression).toBe('deflate-raw');
+    expect(chunk.data.length).toBeLessThan(RAW_CHUNK_BYTES / 10);
+    expect(inflateRawSync(chunk.data).equals(text.subarray(0, RAW_CHUNK_BYTES))).toBe(true);
   });
 
-  it('stores random bytes uncompressed', () => {
+  it('stores a byte that does not shrink as it is', async () => {
+    const raw = Buffer.from('x');
+    const chunk = await compressRawChunk(raw);
+    expect(chunk.compression).toBe('none');
+    expect(chunk.data.equals(raw)).toBe(true);
+  });
+
+  it('stores random bytes uncompressed', async () => {
     const raw = randomBytes(RAW_CHUNK_BYTES / 2);
-    const chunks = [...compressRawChunks(raw)];
-    expect(chunks).toHaveLength(1);
-    expect(chunks[0]?.compression).toBe('none');
-    expect(chunks[0]?.data.equals(raw)).toBe(true);
+    const chunk = await compressRawChunk(raw);
+    expect(chunk.compression).toBe('none');
+    expect(chunk.data.equals(raw)).toBe(true);
   });
 });
 

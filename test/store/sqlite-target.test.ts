@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -234,21 +235,26 @@ describe('SqliteTarget', () => {
     });
 
     it('removes rows staged before the raw source', async () => {
-      // body() stages the message row and the parts first, and reads the raw source last.
-      // This buffer delays that read until abort() has run.
+      // body() stages the message row and the parts first, and reads the raw source last,
+      // through a second open(). This buffer delays that read until abort() has run.
       let readStarted!: () => void;
       const reading = new Promise<void>((resolve) => (readStarted = resolve));
       let releaseRead!: () => void;
       const released = new Promise<void>((resolve) => (releaseRead = resolve));
       const inner = new MemoryBodyBuffer(MESSAGE);
+      let opened = 0;
+      async function* delayed(): AsyncGenerator<Buffer> {
+        readStarted();
+        await released;
+        yield* inner.open();
+      }
       const gated: BodyBuffer = {
         size: inner.size,
-        open: () => inner.open(),
-        readAll: async () => {
-          readStarted();
-          await released;
-          return inner.readAll();
+        open: () => {
+          opened += 1;
+          return opened === 1 ? inner.open() : Readable.from(delayed());
         },
+        readAll: () => inner.readAll(),
         remove: () => inner.remove(),
       };
       const meta = makeMeta();
