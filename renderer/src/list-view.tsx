@@ -1,17 +1,27 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
-import type { CSSProperties } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
 
 import type { DeliverySummary } from '../../src/http/api-types.js';
 import { formatListTime, formatMailFrom, formatSize } from './format.js';
+import { PAGE_SIZE } from './list-data.js';
 import { OutcomeBadge } from './outcome-badge.js';
 import { TagChips } from './tag-chips.js';
 
 /** Fixed row height in pixels, which must match `.list-row` in styles.css. */
 export const ROW_HEIGHT = 68;
 
-/** Start loading the next page when the last rendered row is this close to the end. */
-const LOAD_AHEAD_ROWS = 40;
+/**
+ * Start loading the next page when the last rendered row is this close to the end, so
+ * that the page usually arrives before the user reaches the end of the loaded rows.
+ */
+const LOAD_AHEAD_ROWS = PAGE_SIZE / 2;
+
+/**
+ * Rows rendered above and below the visible ones. The list renders in the scroll event,
+ * so rows scrolled into view are in the DOM in the same frame, and each extra row adds
+ * layout and paint work to every scrolled frame.
+ */
+const OVERSCAN_ROWS = 4;
 
 /** Recipients shown in a row before "+N more". */
 const PREVIEW_RECIPIENTS = 2;
@@ -33,13 +43,16 @@ export function ListView(props: ListViewProps) {
   const { rows, selectedId, openId, hasMore, loadingMore, onOpen, onLoadMore, onTagClick } = props;
   const scrollElement = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
+  // The virtualiser recomputes the position of every row when `getItemKey` changes, so
+  // the function is made once per set of rows instead of on every scrolled frame.
+  const getItemKey = useCallback((index: number) => rows[index]?.id ?? 'more', [rows]);
   // eslint-disable-next-line react-hooks/incompatible-library -- the UI is not built with the React Compiler, and the virtualiser's functions stay inside this component
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollElement.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    getItemKey: (index) => rows[index]?.id ?? 'more',
+    estimateSize: rowHeight,
+    overscan: OVERSCAN_ROWS,
+    getItemKey,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? -1;
@@ -48,7 +61,10 @@ export function ListView(props: ListViewProps) {
     if (hasMore && !loadingMore && lastIndex >= rows.length - LOAD_AHEAD_ROWS) onLoadMore();
   }, [hasMore, loadingMore, lastIndex, rows.length, onLoadMore]);
 
-  const selectedIndex = selectedId === null ? -1 : rows.findIndex((row) => row.id === selectedId);
+  const selectedIndex = useMemo(
+    () => (selectedId === null ? -1 : rows.findIndex((row) => row.id === selectedId)),
+    [rows, selectedId],
+  );
   useEffect(() => {
     if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- scroll only when the selection moves, not when rows arrive above it
@@ -66,10 +82,14 @@ export function ListView(props: ListViewProps) {
       <div className="list-canvas" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
           const row = rows[item.index];
-          const style = { transform: `translateY(${item.start}px)` };
           if (!row) {
             return (
-              <div key={item.key} className="list-more" style={style} role="presentation">
+              <div
+                key={item.key}
+                className="list-more"
+                style={{ transform: `translateY(${item.start}px)` }}
+                role="presentation"
+              >
                 {loadingMore ? 'Loading more…' : ''}
               </div>
             );
@@ -82,7 +102,7 @@ export function ListView(props: ListViewProps) {
               setSize={count}
               selected={row.id === selectedId}
               open={row.id === openId}
-              style={style}
+              top={item.start}
               onOpen={onOpen}
               onTagClick={onTagClick}
             />
@@ -91,6 +111,11 @@ export function ListView(props: ListViewProps) {
       </div>
     </div>
   );
+}
+
+/** Returns the height of every row. Rows have a fixed height, so none is measured in the DOM. */
+function rowHeight(): number {
+  return ROW_HEIGHT;
 }
 
 export function rowElementId(id: string): string {
@@ -103,13 +128,15 @@ interface ListRowProps {
   setSize: number;
   selected: boolean;
   open: boolean;
-  style: CSSProperties;
+  /** Offset of the row from the top of the list, in pixels. */
+  top: number;
   onOpen(id: string): void;
   onTagClick(name: string): void;
 }
 
-function ListRow(props: ListRowProps) {
-  const { row, position, setSize, selected, open, style, onOpen, onTagClick } = props;
+/** Renders one row. Rows are memoised, so a scrolled frame renders only the rows that came into view. */
+const ListRow = memo(function ListRow(props: ListRowProps) {
+  const { row, position, setSize, selected, open, top, onOpen, onTagClick } = props;
   const unread = row.read === false;
   const classes = ['list-row', selected && 'selected', open && 'open', unread && 'unread'];
 
@@ -121,7 +148,7 @@ function ListRow(props: ListRowProps) {
       aria-posinset={position}
       aria-setsize={setSize}
       className={classes.filter(Boolean).join(' ')}
-      style={style}
+      style={{ transform: `translateY(${top}px)` }}
       data-delivery-id={row.id}
       onClick={() => onOpen(row.id)}
     >
@@ -151,7 +178,7 @@ function ListRow(props: ListRowProps) {
       </span>
     </div>
   );
-}
+});
 
 /** Describes a delivery without a subject. */
 function noSubjectText(row: DeliverySummary): string {

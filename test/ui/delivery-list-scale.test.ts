@@ -123,6 +123,36 @@ describe.skipIf(!chromiumAvailable)('delivery list with 100,000 rows', () => {
     await saveScreenshot(ui.page, 'list-100k-live');
   });
 
+  it('formats row times by day', async () => {
+    const times = ui.page.getByRole('listbox', { name: 'Deliveries' }).locator('time');
+    // The expected text comes from the browser's own locale functions, so the check does
+    // not depend on the locale that Chromium runs with.
+    const [today, older] = await Promise.all(
+      [0, 1].map((index) =>
+        times.nth(index).evaluate((element) => {
+          const at = new Date(element.getAttribute('datetime') as string);
+          return {
+            text: element.textContent,
+            timeOfDay: at.toLocaleTimeString([], {
+              hour: '2-digit',
+              minute: '2-digit',
+              second: '2-digit',
+            }),
+            dateTime: at.toLocaleString([], {
+              year: 'numeric',
+              month: 'short',
+              day: 'numeric',
+              hour: '2-digit',
+              minute: '2-digit',
+            }),
+          };
+        }),
+      ),
+    );
+    expect(today?.text).toBe(today?.timeOfDay);
+    expect(older?.text).toBe(older?.dateTime);
+  });
+
   it('moves the selection with j', async () => {
     const { page } = ui;
     const selected = () =>
