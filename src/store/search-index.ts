@@ -43,10 +43,13 @@ export class SearchIndex {
         @message_id
       )`);
     this.remove = db.prepare(`DELETE FROM ${SEARCH_TABLE} WHERE rowid = ?`);
+    // Walks the deliveries in seq order from where the previous batch stopped, so that the
+    // whole backfill reads each delivery once.
     this.missing = db.prepare(`
-      SELECT m.id FROM messages m JOIN deliveries d ON d.id = m.id
-      WHERE m.staged = 0 AND d.seq NOT IN (SELECT rowid FROM ${SEARCH_TABLE})
-      LIMIT ?`);
+      SELECT m.id, d.seq FROM deliveries d JOIN messages m ON m.id = d.id
+      WHERE d.seq > @after AND m.staged = 0
+        AND NOT EXISTS (SELECT 1 FROM ${SEARCH_TABLE} s WHERE s.rowid = d.seq)
+      ORDER BY d.seq LIMIT @limit`);
   }
 
   /**
@@ -70,19 +73,22 @@ export class SearchIndex {
   backfill(logger?: Pick<Logger, 'warn'>): number {
     const tags = new TagStore(this.db, logger);
     let total = 0;
+    let after = 0;
     for (;;) {
       const batch = this.db.transaction(() => {
-        const ids = (this.missing.all(BACKFILL_BATCH) as Array<{ id: string }>).map(
-          (row) => row.id,
-        );
-        for (const id of ids) {
+        const rows = this.missing.all({ after, limit: BACKFILL_BATCH }) as Array<{
+          id: string;
+          seq: number;
+        }>;
+        for (const { id } of rows) {
           this.index(id);
           tags.applyAutomatic(id);
         }
-        return ids;
+        return rows;
       })();
       total += batch.length;
       if (batch.length < BACKFILL_BATCH) return total;
+      after = batch.at(-1)?.seq ?? after;
     }
   }
 }

@@ -3,9 +3,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 /**
  * Runs tasks one at a time, in the order they were queued, each starting in a new turn
  * of the event loop. better-sqlite3 writes block the event loop, and one write of a large
- * message takes a noticeable time. The store queues its large writes here, so that other
- * sessions are served between any two of them and only one delivery at a time keeps its
- * raw source in memory for the write.
+ * message takes a noticeable time. The store queues its large writes here, one raw-source
+ * chunk of at most 1 MiB per task, so that other sessions are served between any two of
+ * them.
  */
 export class WriteLane {
   private tail: Promise<unknown> = Promise.resolve();
