@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,36 +62,41 @@ describe('SqliteTarget', () => {
       // holds its write transaction across turns, and a second connection in this thread
       // would block the commit it waits for. The reader checks the file afterwards.
       const queries = harness.store.queries;
-      // Starts 3 ms apart, spread over several times the longest hold of a commit
-      // (MAX_HOLD_MS), so that some deliveries commit while others are still open.
-      const sends = Array.from({ length: 20 }, async (_, index) => {
-        await sleep(index * 3);
-        return deliver(harness, message(`parallel ${index}`));
-      });
-      let deleted = -1;
-      let inProgressAtDelete = 0;
-      let settled = false;
-      const all = Promise.all(sends).finally(() => {
-        settled = true;
-      });
-      for (let turn = 0; turn < 10_000 && !settled; turn += 1) {
-        // Delete all once one delivery has finished, while others are still open.
-        const counts = queries.counts();
-        if (deleted === -1 && counts.inProgress < counts.deliveries) {
-          inProgressAtDelete = counts.inProgress;
-          deleted = queries.deleteAll();
-        }
-        await nextTurn();
+      const finished = await Promise.all(
+        Array.from({ length: 5 }, (_, index) => deliver(harness, message(`before ${index}`))),
+      );
+      // Deliveries left open at each step: two after MAIL FROM, two after RCPT TO, and two
+      // with body() running when the delete comes.
+      const open = await Promise.all(
+        Array.from({ length: 6 }, async (_, index) => ({
+          delivery: await harness.pipeline.start(makeMeta(), 'sender@example.test'),
+          raw: message(`open ${index}`),
+        })),
+      );
+      const [afterMail, afterRcpt, inBody] = [open.slice(0, 2), open.slice(2, 4), open.slice(4)];
+      for (const { delivery } of [...afterRcpt, ...inBody]) {
+        await delivery.addRcpt('receiver@example.test');
       }
+      const bodies = inBody.map(({ delivery, raw }) =>
+        delivery.body(parseHeader(raw), new MemoryBodyBuffer(raw)),
+      );
 
-      const ids = await all;
-      expect(ids).toHaveLength(20);
-      expect(deleted).toBeGreaterThan(0);
-      // Some deliveries were still open when everything was deleted.
-      expect(inProgressAtDelete).toBeGreaterThan(0);
+      const inProgressAtDelete = queries.counts().inProgress;
+      const deleted = queries.deleteAll();
+
+      await Promise.all(bodies);
+      for (const { delivery } of afterMail) await delivery.addRcpt('receiver@example.test');
+      for (const { delivery, raw } of [...afterMail, ...afterRcpt]) {
+        await delivery.body(parseHeader(raw), new MemoryBodyBuffer(raw));
+      }
+      for (const { delivery } of open) await delivery.commit();
+
+      expect(finished).toHaveLength(5);
+      expect(inProgressAtDelete).toBe(6);
+      expect(deleted).toBe(5);
       harness.close();
       const onFile = new StoreQueries(reader).counts();
-      expect(onFile.messages + deleted).toBe(20);
+      expect(onFile.messages).toBe(6);
       expect(onFile.inProgress).toBe(0);
       const errors = harness.logLines.filter((line) => line.level === ERROR_LEVEL);
       expect(errors).toEqual([]);
