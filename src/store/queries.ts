@@ -162,10 +162,15 @@ export class StoreQueries {
     const pageParams = { ...where.params, limit: limit + 1 };
     if (filter.beforeSeq !== undefined) Object.assign(pageParams, { beforeSeq: filter.beforeSeq });
 
+    // The page's deliveries are chosen first and their columns computed after, because
+    // the recipient and tag subqueries would otherwise run for every match before the sort.
     const rows = this.filterStatement(
       `
       SELECT ${DELIVERY_OVERVIEW_COLUMNS} ${DELIVERY_SOURCE}
-      WHERE ${where.sql}${keyset} ORDER BY d.seq DESC LIMIT @limit`,
+      WHERE d.seq IN (
+        SELECT d.seq ${DELIVERY_SOURCE}
+        WHERE ${where.sql}${keyset} ORDER BY d.seq DESC LIMIT @limit)
+      ORDER BY d.seq DESC`,
     ).all(pageParams) as DeliveryOverviewRow[];
     // The LEFT JOIN matches at most one message per delivery, so a filter on delivery
     // columns only counts the same rows without it, and without reading every message row.
