@@ -44,6 +44,21 @@ describe('openDatabase()', () => {
     }
   });
 
+  it('counts unread messages from an index', () => {
+    const db = openDatabase(':memory:');
+    try {
+      const plan = db
+        .prepare('EXPLAIN QUERY PLAN SELECT COUNT(*) FROM messages WHERE staged = 0 AND read = 0')
+        .all()
+        .map((row) => (row as { detail: string }).detail);
+      expect(plan).toEqual([
+        'SEARCH messages USING COVERING INDEX messages_read (staged=? AND read=?)',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('applies migrations once', () => {
     openDatabase(dbPath).close();
     const db = openDatabase(dbPath);

@@ -4,6 +4,7 @@ import { RULES_SCHEMA } from './003-rules.js';
 import { MESSAGE_RELEASES_SCHEMA } from './004-message-releases.js';
 import { SETTINGS_SCHEMA } from './005-settings.js';
 import { COMPACT_STORAGE_SCHEMA } from './006-compact-storage.js';
+import { UNREAD_INDEX_SCHEMA } from './007-unread-index.js';
 
 /** One schema change. `version` is the value of `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'message releases', sql: MESSAGE_RELEASES_SCHEMA },
   { version: 5, name: 'settings', sql: SETTINGS_SCHEMA },
   { version: 6, name: 'compact storage', sql: COMPACT_STORAGE_SCHEMA },
+  { version: 7, name: 'unread index', sql: UNREAD_INDEX_SCHEMA },
 ];
