@@ -24,25 +24,13 @@ import { openDatabase } from '../src/store/db.js';
 import { openStore } from '../src/store/index.js';
 import { SearchIndex } from '../src/store/search-index.js';
 import { generatedMessage } from './messages.js';
+import type { ScaleFill } from './scale.js';
 import { copyDeliveries } from './store-copy.js';
 
 const BATCH = 500;
 const DEFAULT_DISTINCT = 5000;
 /** Time between the starts of two consecutive deliveries in the filled store. */
 const INTERVAL_MS = 10_000;
-
-/** The figures printed as JSON on standard output; ScaleFill in bench/scale.ts reads them. */
-interface FillOutput {
-  messages: number;
-  /** Messages imported through the core; the others are copies of them. */
-  imported: number;
-  rawBytes: number;
-  elapsedMs: number;
-  importMs: number;
-  copyMs: number;
-  /** Time to index the copies for search, run ANALYZE, and open and close the store. */
-  indexMs: number;
-}
 
 async function main(): Promise<void> {
   const [dataDir, countText, distinctText] = process.argv.slice(2);
@@ -96,7 +84,7 @@ async function main(): Promise<void> {
   const elapsedMs = performance.now() - started;
   let rawBytes = 0;
   for (let index = 0; index < count; index += 1) rawBytes += sizes[index % imported] ?? 0;
-  const output: FillOutput = {
+  const output: ScaleFill = {
     messages: count,
     imported,
     rawBytes,

@@ -26,7 +26,7 @@ export interface RequestTiming {
   maxMs: number;
 }
 
-/** Figures of bench/fill-store.ts. */
+/** Figures that bench/fill-store.ts prints as JSON on standard output. */
 export interface ScaleFill {
   messages: number;
   /** Messages imported through the core; the others are SQL copies of them. */
