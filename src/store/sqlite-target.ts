@@ -108,6 +108,8 @@ export class SqliteTarget implements DeliveryTarget {
         return staging.storeRawChunk(id, seq, chunk);
       },
       durable: () => turn.durable(),
+      mark: () => turn.mark(),
+      failedSince: (mark) => turn.failedSince(mark),
       publish: (id) => {
         turn.enter();
         db.transaction(() => {
@@ -157,6 +159,10 @@ interface MessageStore {
   discard(id: string): void;
   /** Resolves once the writes so far are committed to the database file. */
   durable(): Promise<void>;
+  /** See TurnTransaction.mark. */
+  mark(): number;
+  /** See TurnTransaction.failedSince. */
+  failedSince(mark: number): boolean;
 }
 
 /** `staging`: some rows are written, but the raw source is still missing. */
@@ -166,6 +172,8 @@ type State = 'open' | 'staging' | 'staged' | 'committed' | 'aborted';
 class SqliteDelivery implements Delivery {
   private readonly recipients = new Map<string, string>();
   private state: State = 'open';
+  /** Mark of the shared transactions from the start of body(); see TurnTransaction.mark. */
+  private writesSince = 0;
 
   constructor(
     private readonly meta: MsgMetadata,
@@ -184,6 +192,7 @@ class SqliteDelivery implements Delivery {
 
   async body(header: MessageHeader, body: BodyBuffer): Promise<void> {
     const startedParsing = Date.now();
+    this.writesSince = this.store.mark();
     this.store.writing.add(this);
     let counts: { parts: number; warnings: number } | null;
     try {
@@ -346,6 +355,15 @@ class SqliteDelivery implements Delivery {
     // waits for its turn in the write lane like the other large writes.
     try {
       await this.store.lane.run(() => {
+        // A failed commit of an earlier shared transaction took some of this message's
+        // rows with it, such as a raw chunk, although nothing awaited them. The rest must
+        // not become visible as if the message were whole.
+        if (this.store.failedSince(this.writesSince)) {
+          const error = new Error('A commit of the staged message failed, so part of it is lost');
+          this.logger.error({ err: error }, 'committing the message failed');
+          this.discardAfterFailure();
+          throw storageError(error);
+        }
         try {
           this.store.publish(this.meta.id);
         } catch (error) {
@@ -365,6 +383,17 @@ class SqliteDelivery implements Delivery {
       }
     }
     this.state = 'committed';
+  }
+
+  /** Removes what is left of the staged message, so that it does not wait for recovery. */
+  private discardAfterFailure(): void {
+    this.state = 'aborted';
+    try {
+      this.store.discard(this.meta.id);
+    } catch (error) {
+      // Recovery removes the staged rows at the next start.
+      this.logger.error({ err: error }, 'discarding the staged message failed');
+    }
   }
 
   async abort(reason: AbortReason): Promise<void> {

@@ -34,14 +34,18 @@ export const MAX_HOLD_MS = COMMIT_DELAY_MS;
  * sessions share one commit. Writers that
  * group their own statements with `db.transaction()` still do, as savepoints inside it.
  *
- * A write is durable only after that commit. Whoever is about to acknowledge a write to
- * a client (the 250 reply to DATA, an import's response) awaits `durable()` first.
+ * A write is durable only after that commit. Code that is about to acknowledge a write to
+ * a client (the 250 reply to DATA, an API response) awaits `durable()` first.
  */
 export class TurnTransaction {
   private waiters: Waiter[] = [];
   /** True while a transaction that this object began is open. */
   private open = false;
   private openedAt = 0;
+  /** Number of shared transactions begun; the open one, if any, has this number. */
+  private begun = 0;
+  /** Number of the last shared transaction whose commit failed, or 0. */
+  private lastFailed = 0;
   private delayed: NodeJS.Timeout | null = null;
   /** Cancels the commit requested through durable(), or null when none is. */
   private cancelRequested: (() => void) | null = null;
@@ -76,9 +80,26 @@ export class TurnTransaction {
     // IMMEDIATE takes the write lock now, so a lock held by another connection shows up
     // here, within the busy timeout, and not at the commit.
     this.db.exec('BEGIN IMMEDIATE');
+    this.begun += 1;
     this.open = true;
     this.openedAt = Date.now();
     this.delayed = setTimeout(() => this.commit(), COMMIT_DELAY_MS);
+  }
+
+  /**
+   * Returns a mark for `failedSince`: the number of the shared transaction that the next
+   * write joins or begins.
+   */
+  mark(): number {
+    return this.open ? this.begun : this.begun + 1;
+  }
+
+  /**
+   * Returns true when a shared transaction from `mark` on failed to commit. Its writes are
+   * gone, even those that no caller awaited, such as a chunk of a message staged earlier.
+   */
+  failedSince(mark: number): boolean {
+    return this.lastFailed >= mark;
   }
 
   /**
@@ -139,6 +160,7 @@ export class TurnTransaction {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.lastFailed = this.begun;
       this.onCommitError?.(error);
       for (const waiter of waiters) waiter.reject(error);
       return;

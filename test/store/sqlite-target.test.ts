@@ -7,6 +7,7 @@ import { abortReason } from '../../src/delivery/abort-reason.js';
 import { MemoryBodyBuffer, type BodyBuffer } from '../../src/delivery/body-buffer.js';
 import { parseHeader } from '../../src/message/header.js';
 import { openDatabase, StoreQueries } from '../../src/store/index.js';
+import { TurnTransaction } from '../../src/store/turn-transaction.js';
 import { crlf, deliver, makeMeta, makeTempDir, openHarness, type Harness } from './helpers.js';
 
 const MESSAGE = crlf([
@@ -276,6 +277,57 @@ describe('SqliteTarget', () => {
       expect(count('headers', 'message_id')).toEqual({ n: 0 });
       expect(count('parts', 'message_id')).toEqual({ n: 0 });
       await expect(delivery.commit()).rejects.toThrow(/state aborted/);
+    });
+    it('rejects a commit after a failed commit lost a raw chunk', async () => {
+      // The message row and parts reach the file in one shared transaction, and the raw
+      // source joins the next one, whose commit fails: a deferred foreign key violation
+      // stands in for a full disk.
+      let readStarted!: () => void;
+      const reading = new Promise<void>((resolve) => (readStarted = resolve));
+      let releaseRead!: () => void;
+      const released = new Promise<void>((resolve) => (releaseRead = resolve));
+      const inner = new MemoryBodyBuffer(MESSAGE);
+      let opened = 0;
+      async function* delayed(): AsyncGenerator<Buffer> {
+        readStarted();
+        await released;
+        yield* inner.open();
+      }
+      const gated: BodyBuffer = {
+        size: inner.size,
+        open: () => {
+          opened += 1;
+          return opened === 1 ? inner.open() : Readable.from(delayed());
+        },
+        readAll: () => inner.readAll(),
+        remove: () => inner.remove(),
+      };
+      const meta = makeMeta();
+      const delivery = await harness.store.target.start(meta, 'sender@example.test');
+      await delivery.addRcpt('receiver@example.test');
+      const { db } = harness.store;
+      const turn = TurnTransaction.of(db);
+
+      const body = delivery.body(parseHeader(MESSAGE), gated);
+      await reading;
+      turn.commit();
+      turn.enter();
+      db.pragma('defer_foreign_keys = ON');
+      db.prepare(
+        "INSERT INTO headers (message_id, position, name, value, raw_value) VALUES ('none', 1, 'a', 'b', 'c')",
+      ).run();
+      releaseRead();
+      await body;
+      turn.commit();
+
+      const chunks = db
+        .prepare('SELECT COUNT(*) AS n FROM message_raw_chunks WHERE message_id = ?')
+        .get(meta.id);
+      expect(chunks).toEqual({ n: 0 });
+      await expect(delivery.commit()).rejects.toMatchObject({ code: 451 });
+      expect(harness.store.queries.getMessage(meta.id)).toBeNull();
+      const staged = db.prepare('SELECT COUNT(*) AS n FROM messages WHERE id = ?').get(meta.id);
+      expect(staged).toEqual({ n: 0 });
     });
   });
 

@@ -68,6 +68,18 @@ describe('TurnTransaction', () => {
     expect(onFile()).toEqual([]);
   });
 
+  it('reports a failed commit to earlier marks', async () => {
+    const before = turn.mark();
+    write('lost');
+    const durable = turn.durable();
+    writer.exec('ROLLBACK');
+    await expect(durable).rejects.toThrow(/rolled back/);
+    const after = turn.mark();
+
+    expect(turn.failedSince(before)).toBe(true);
+    expect(turn.failedSince(after)).toBe(false);
+  });
+
   it("leaves a caller's transaction to the caller", async () => {
     writer.exec('BEGIN');
     write('inside');
