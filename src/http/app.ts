@@ -62,6 +62,9 @@ export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
  * its live event stream, and the inspector UI. Every request first passes the Host check,
  * the Origin check and, when configured, basic auth.
  */
+/** Methods that change nothing, so their responses need not wait for a commit. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono();
   const logger = options.logger;
@@ -86,6 +89,22 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     c.header('X-Content-Type-Options', 'nosniff');
     if (c.req.path.startsWith(`${API_PREFIX}/`)) c.header('Cache-Control', 'no-store');
     await next();
+  });
+  // A change made through any API joins the store's shared transaction, which may commit
+  // up to 20 ms later. The response waits for that commit, so that a client that got a
+  // response finds the change after a crash too.
+  app.use('*', async (c, next) => {
+    await next();
+    if (READ_METHODS.has(c.req.method)) return;
+    try {
+      await options.store.durable();
+    } catch (error) {
+      logger.error(
+        { err: error, method: c.req.method, path: c.req.path },
+        'storing a change failed',
+      );
+      c.res = new Response('Storing the change failed; try again.', { status: 503 });
+    }
   });
 
   app.get('/livez', (c) => c.text('ok'));
