@@ -238,26 +238,7 @@ describe('SqliteTarget', () => {
     it('removes rows staged before the raw source', async () => {
       // body() stages the message row and the parts first, and reads the raw source last,
       // through a second open(). This buffer delays that read until abort() has run.
-      let readStarted!: () => void;
-      const reading = new Promise<void>((resolve) => (readStarted = resolve));
-      let releaseRead!: () => void;
-      const released = new Promise<void>((resolve) => (releaseRead = resolve));
-      const inner = new MemoryBodyBuffer(MESSAGE);
-      let opened = 0;
-      async function* delayed(): AsyncGenerator<Buffer> {
-        readStarted();
-        await released;
-        yield* inner.open();
-      }
-      const gated: BodyBuffer = {
-        size: inner.size,
-        open: () => {
-          opened += 1;
-          return opened === 1 ? inner.open() : Readable.from(delayed());
-        },
-        readAll: () => inner.readAll(),
-        remove: () => inner.remove(),
-      };
+      const { gated, reading, releaseRead } = gatedBody(MESSAGE);
       const meta = makeMeta();
       const delivery = await harness.store.target.start(meta, 'sender@example.test');
       await delivery.addRcpt('receiver@example.test');
@@ -280,28 +261,9 @@ describe('SqliteTarget', () => {
     });
     it('rejects a commit after a failed commit lost a raw chunk', async () => {
       // The message row and parts reach the file in one shared transaction, and the raw
-      // source joins the next one, whose commit fails: a deferred foreign key violation
-      // stands in for a full disk.
-      let readStarted!: () => void;
-      const reading = new Promise<void>((resolve) => (readStarted = resolve));
-      let releaseRead!: () => void;
-      const released = new Promise<void>((resolve) => (releaseRead = resolve));
-      const inner = new MemoryBodyBuffer(MESSAGE);
-      let opened = 0;
-      async function* delayed(): AsyncGenerator<Buffer> {
-        readStarted();
-        await released;
-        yield* inner.open();
-      }
-      const gated: BodyBuffer = {
-        size: inner.size,
-        open: () => {
-          opened += 1;
-          return opened === 1 ? inner.open() : Readable.from(delayed());
-        },
-        readAll: () => inner.readAll(),
-        remove: () => inner.remove(),
-      };
+      // source joins the next one, whose commit fails. A deferred foreign key violation
+      // makes it fail, as a full disk would.
+      const { gated, reading, releaseRead } = gatedBody(MESSAGE);
       const meta = makeMeta();
       const delivery = await harness.store.target.start(meta, 'sender@example.test');
       await delivery.addRcpt('receiver@example.test');
@@ -366,3 +328,36 @@ describe('SqliteTarget', () => {
     });
   });
 });
+
+/**
+ * Builds a body buffer whose second open(), the one body() reads the raw source through
+ * after it staged the message row and parts, waits until `releaseRead` is called.
+ * `reading` resolves when that read starts.
+ */
+function gatedBody(message: Buffer): {
+  gated: BodyBuffer;
+  reading: Promise<void>;
+  releaseRead: () => void;
+} {
+  let readStarted!: () => void;
+  const reading = new Promise<void>((resolve) => (readStarted = resolve));
+  let releaseRead!: () => void;
+  const released = new Promise<void>((resolve) => (releaseRead = resolve));
+  const inner = new MemoryBodyBuffer(message);
+  let opened = 0;
+  async function* delayed(): AsyncGenerator<Buffer> {
+    readStarted();
+    await released;
+    yield* inner.open();
+  }
+  const gated: BodyBuffer = {
+    size: inner.size,
+    open: () => {
+      opened += 1;
+      return opened === 1 ? inner.open() : Readable.from(delayed());
+    },
+    readAll: () => inner.readAll(),
+    remove: () => inner.remove(),
+  };
+  return { gated, reading, releaseRead };
+}
