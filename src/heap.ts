@@ -13,7 +13,7 @@ const DEFAULT_SEMI_SPACE_GROWTH_FACTOR = 2;
 
 /**
  * Keeps the young generation at its initial size while the server starts. V8 grows the
- * young generation when many objects survive a scavenge, and the objects made while the
+ * young generation when many objects survive a scavenge. The objects made while the
  * modules are parsed and loaded all survive, so start-up alone grew it to about 16 MiB of
  * resident pages that an idle server never uses. Call `restoreYoungGenerationGrowth` once
  * the server runs, so that a load can grow it again.

@@ -22,7 +22,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
   const level = options.level ?? 'info';
   if ((destination as NodeJS.WriteStream).isTTY) {
-    // Loaded only for a terminal, so that a server logging JSON never holds pino-pretty and
+    // Loaded only for a terminal, so that a server logging JSON never keeps pino-pretty and
     // its dependencies in memory. It is a CommonJS package, so require() loads it at once.
     const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as PinoPrettyModule;
     const pretty = PinoPretty({

@@ -264,10 +264,9 @@ class SqliteDelivery implements Delivery {
   }
 
   /**
-   * Reads the raw source in chunks of RAW_CHUNK_BYTES, compresses each on the thread pool
-   * and stores it in the staged message in a write lane task of its own, so that a
-   * delivery keeps one chunk of its raw source in memory at a time. Returns false when the
-   * delivery was aborted meanwhile.
+   * Reads the raw source in chunks of RAW_CHUNK_BYTES and stores each, compressed, in the
+   * staged message in a write lane task of its own. So a delivery keeps one chunk of its
+   * raw source in memory at a time. Returns false when the delivery was aborted meanwhile.
    */
   private async stageRaw(body: BodyBuffer): Promise<boolean> {
     const id = this.meta.id;
