@@ -59,18 +59,35 @@ export function collectGarbageWhenIdle(
   const collect = loadCollector();
   if (collect === null) return () => {};
 
+  // Events arrive many times per message, so an event only notes its time. The one timer
+  // checks, when it fires, whether the bus has been quiet long enough.
+  let lastActivity = 0;
+  let stage: 'first' | 'second' | 'done' = 'done';
   let timer: NodeJS.Timeout | null = null;
-  const schedule = (delayMs: number, next: (() => void) | null): void => {
-    timer = setTimeout(() => {
-      timer = null;
-      collect();
-      next?.();
-    }, delayMs);
+  const arm = (delayMs: number): void => {
+    timer = setTimeout(onTimer, delayMs);
     timer.unref();
   };
+  const onTimer = (): void => {
+    timer = null;
+    if (stage === 'first') {
+      const remainingMs = delays.firstMs - (Date.now() - lastActivity);
+      if (remainingMs > 0) {
+        arm(remainingMs);
+        return;
+      }
+      collect();
+      stage = 'second';
+      arm(delays.secondMs);
+    } else if (stage === 'second') {
+      collect();
+      stage = 'done';
+    }
+  };
   const onActivity = (): void => {
-    if (timer !== null) clearTimeout(timer);
-    schedule(delays.firstMs, () => schedule(delays.secondMs, null));
+    lastActivity = Date.now();
+    stage = 'first';
+    if (timer === null) arm(delays.firstMs);
   };
 
   const unsubscribe = events.subscribe(onActivity);
